@@ -1,0 +1,33 @@
+"""Bus health counters: every bad frame or bus fault is counted here, never raised."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+
+@dataclass
+class BusHealth:
+    frames_tx: int = 0
+    frames_rx: int = 0
+    unknown_id: int = 0
+    bad_length: int = 0
+    error_frames: int = 0
+    remote_frames: int = 0
+    decode_errors: int = 0
+    tx_errors: int = 0  # send failed (ENOBUFS, interface down, ...)
+    rx_errors: int = 0  # receive failed (interface vanished, ...)
+    late_frames: int = 0  # real time: a frame's deadline was missed by more than a cycle
+    e2e: Counter[str] = field(default_factory=Counter)  # "MSG:STATUS" -> count
+    last_error: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {k: v for k, v in self.__dict__.items() if k != "e2e"}
+        out["e2e"] = dict(sorted(self.e2e.items()))
+        return out
+
+    @property
+    def bad_frames(self) -> int:
+        return self.unknown_id + self.bad_length + self.decode_errors + sum(
+            n for key, n in self.e2e.items() if key.endswith(("ERROR", "REPEATED", "WRONG_SEQUENCE"))
+        )

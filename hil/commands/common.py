@@ -1,0 +1,27 @@
+"""Helpers shared by subcommands."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+DEFAULT_RIG = Path("rigs/virtual.toml")
+
+
+def default_rig() -> Path:
+    """`rigs/virtual.toml` of the working directory, else the copy shipped with the package."""
+    if DEFAULT_RIG.exists():
+        return DEFAULT_RIG
+    return Path(__file__).resolve().parents[2] / DEFAULT_RIG
+
+
+def add_bus_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--interface", help="python-can interface (overrides [bus].interface)")
+    p.add_argument("--channel", help="python-can channel (overrides [bus].channel)")
+    p.add_argument("--bitrate", type=int, help="bit rate in bit/s (overrides [bus].bitrate)")
+
+
+def parse_nodes(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    return tuple(n.strip().upper() for n in text.split(",") if n.strip())

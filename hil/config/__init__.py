@@ -1,0 +1,1 @@
+"""Typed configuration: TOML/YAML files validated once, at the edge, into frozen objects."""

@@ -1,0 +1,46 @@
+"""Calibration files: one TOML per car variant, a section per model, with a content hash."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from hil.config.schema import Strict, file_hash, read_toml, validate
+from hil.errors import CalibrationError
+from hil.models.dcu import DcuCalibration
+from hil.models.driver import DriverCalibration
+from hil.models.handbrake import HhbCalibration
+from hil.models.plant import PlantCalibration
+from hil.models.tcu import TcuCalibration
+
+
+class Meta(Strict):
+    name: str
+    description: str = ""
+
+
+class CalibrationSet(Strict):
+    meta: Meta
+    driver: DriverCalibration = DriverCalibration()
+    plant: PlantCalibration = PlantCalibration()
+    tcu: TcuCalibration = TcuCalibration()
+    hhb: HhbCalibration = HhbCalibration()
+    dcu: DcuCalibration = DcuCalibration()
+
+
+@dataclass(frozen=True)
+class Calibration:
+    path: Path
+    sha256: str
+    values: CalibrationSet
+
+    @property
+    def hash32(self) -> int:
+        """What the controllers report on CAN (`*_Identity.CalibrationHash`)."""
+        return int(self.sha256[:8], 16)
+
+
+def load_calibration(path: Path) -> Calibration:
+    data = read_toml(path, CalibrationError)
+    values = validate(CalibrationSet, data, str(path), CalibrationError)
+    return Calibration(path=path, sha256=file_hash(path), values=values)

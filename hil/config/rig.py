@@ -1,0 +1,132 @@
+"""Rig files (TOML): which bus, which nodes are emulated here, which files, which clock.
+
+Paths are relative to the rig file. `[bus]` is python-can's own settings, passed through.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import can
+from pydantic import Field, field_validator
+
+from hil.bus import contract
+from hil.config.schema import Strict, read_toml, validate
+from hil.errors import RigError
+
+
+class RigSection(Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    time: Literal["virtual", "real"] = "virtual"
+    dbc: str = "../dbc/d7xr_powertrain.dbc"
+    calibration: str = "../calibrations/rally.toml"
+    stage: str | None = None  # None: the embedded standing-start stage
+    emulate: tuple[str, ...] = contract.NODES
+    duration_s: float | None = Field(default=None, gt=0)
+    log: str = "can.log"
+
+    @field_validator("emulate")
+    @classmethod
+    def _known_nodes(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for node in v:
+            if node not in contract.NODES:
+                raise ValueError(f"unknown node '{node}' (known: {', '.join(contract.NODES)})")
+        if len(set(v)) != len(v):
+            raise ValueError("a node is listed twice")
+        return v
+
+
+class NodeSection(Strict):
+    offset_ms: float = Field(default=0.0, ge=0, lt=1000)
+
+
+class E2ESection(Strict):
+    max_delta_counter: int = Field(default=2, ge=1, le=14)
+
+
+class RealtimeSection(Strict):
+    spin_us: int = Field(default=1500, ge=0, le=20_000)
+
+
+class RigFile(Strict):
+    rig: RigSection
+    bus: dict[str, Any]
+    timeouts_ms: dict[str, float] = {}
+    nodes: dict[str, NodeSection] = {}
+    e2e: E2ESection = E2ESection()
+    realtime: RealtimeSection = RealtimeSection()
+
+    @field_validator("bus")
+    @classmethod
+    def _bus(cls, v: dict[str, Any]) -> dict[str, Any]:
+        interface = v.get("interface")
+        if not isinstance(interface, str):
+            raise ValueError("'interface' is required (a python-can interface name, e.g. 'virtual')")
+        if interface not in can.interfaces.BACKENDS:
+            raise ValueError(f"unknown python-can interface '{interface}'")
+        return v
+
+    @field_validator("nodes")
+    @classmethod
+    def _node_names(cls, v: dict[str, NodeSection]) -> dict[str, NodeSection]:
+        for name in v:
+            if name not in (*contract.NODES, "PLANT"):
+                raise ValueError(f"unknown node '{name}'")
+        return v
+
+
+@dataclass(frozen=True)
+class Rig:
+    """A validated rig with absolute paths; command-line flags are applied with `with_flags`."""
+
+    path: Path
+    spec: RigFile
+
+    def resolve(self, rel: str) -> Path:
+        p = Path(rel)
+        return p if p.is_absolute() else (self.path.parent / p).resolve()
+
+    @property
+    def name(self) -> str:
+        return self.spec.rig.name
+
+    @property
+    def dbc_path(self) -> Path:
+        return self.resolve(self.spec.rig.dbc)
+
+    @property
+    def calibration_path(self) -> Path:
+        return self.resolve(self.spec.rig.calibration)
+
+    @property
+    def stage_path(self) -> Path | None:
+        return self.resolve(self.spec.rig.stage) if self.spec.rig.stage else None
+
+    @property
+    def emulate(self) -> frozenset[str]:
+        return frozenset(self.spec.rig.emulate)
+
+    def bus_kwargs(self) -> dict[str, Any]:
+        kw = dict(self.spec.bus)
+        if kw["interface"] == "virtual" and self.spec.rig.time == "virtual":
+            kw.setdefault("preserve_timestamps", True)  # frames carry virtual time
+        return kw
+
+    def with_flags(self, **flags: Any) -> Rig:
+        """Command-line overrides: None means 'not given'; bus keys go to [bus]."""
+        data = self.spec.model_dump()
+        for key in ("interface", "channel", "bitrate", "fd"):
+            if flags.get(key) is not None:
+                data["bus"][key] = flags[key]
+        for key in ("time", "calibration", "stage", "duration_s", "emulate", "log"):
+            if flags.get(key) is not None:
+                data["rig"][key] = flags[key]
+        return Rig(self.path, validate(RigFile, data, f"{self.path} (with command-line flags)", RigError))
+
+
+def load_rig(path: Path) -> Rig:
+    data = read_toml(path, RigError)
+    return Rig(path.resolve(), validate(RigFile, data, str(path), RigError))

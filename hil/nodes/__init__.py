@@ -1,0 +1,1 @@
+"""Node bindings: each maps one pure model to its DBC messages (RxView -> Inputs, Outputs -> Tx)."""

@@ -1,0 +1,222 @@
+"""A session runs emulated nodes on one bus with one clock: the same code in virtual and real time.
+
+Each model steps on its own period (absolute deadlines, never accumulated); its cyclic
+messages go out on their DBC cycle, its events at once. Frames sent here are delivered to
+the local nodes exactly as the bus would, through decode and the E2E check; frames from the
+bus arrive through the receive pump. Every frame is logged; bad ones are counted, never raised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import can
+
+from hil.bus.codec import Codec, MessageSpec, Signals
+from hil.bus.e2e import E2EReceiver, E2EStatus
+from hil.bus.health import BusHealth
+from hil.bus.pump import ReceivePump
+from hil.bus.recorder import Recorder
+from hil.runtime.clock import Clock, VirtualClock
+from hil.runtime.node import NodeModel, RxStore, RxView
+
+# (t_ns, spec, signals, sent_here): what observers (trace, MQTT, summaries) see of each good frame
+FrameObserver = Callable[[int, MessageSpec, Signals, bool], None]
+
+
+@dataclass
+class _Scheduled:
+    model: NodeModel
+    next_step_ns: int
+    # message -> next absolute send deadline; message -> latest values the model produced
+    next_tx_ns: dict[str, int] = field(default_factory=dict)
+    latest: dict[str, Signals] = field(default_factory=dict)
+
+
+class Session:
+    def __init__(
+        self,
+        codec: Codec,
+        bus: can.BusABC,
+        clock: Clock,
+        models: Iterable[NodeModel],
+        *,
+        emulate: frozenset[str],
+        recorder: Recorder | None = None,
+        timeouts_ms: dict[str, float] | None = None,
+        offsets_ms: dict[str, float] | None = None,
+        max_delta_counter: int = 2,
+    ) -> None:
+        self.codec = codec
+        self.bus = bus
+        self.clock = clock
+        self.recorder = recorder
+        self.health = BusHealth()
+        self.observers: list[FrameObserver] = []
+        timeouts = {
+            s.name: int((timeouts_ms or {}).get(s.name, 3 * (s.cycle_ns or 0) / 1e6) * 1e6)
+            for s in codec.specs.values() if s.cycle_ns or s.name in (timeouts_ms or {})
+        }
+        self.store = RxStore({n: s.defaults for n, s in codec.specs.items()}, timeouts)
+        self._receivers = {
+            s.frame_id: E2EReceiver(s.frame_id, max_delta_counter) for s in codec.specs.values() if s.e2e
+        }
+        self._heap: list[tuple[int, int]] = []
+        self._scheduled: list[_Scheduled] = []
+        start = clock.now_ns()
+        for order, model in enumerate(models):
+            offset = int((offsets_ms or {}).get(model.name, 0.0) * 1e6)
+            sched = _Scheduled(model, start + offset)
+            for spec in codec.sent_by(frozenset(model.nodes) & emulate):
+                if spec.cycle_ns:
+                    sched.next_tx_ns[spec.name] = start + offset
+            self._scheduled.append(sched)
+            heapq.heappush(self._heap, (sched.next_step_ns, order))
+        self._sendable = {s.name for s in codec.sent_by(emulate)}
+        self._pump: ReceivePump | None = None
+
+    # ---- receiving -------------------------------------------------------------------
+
+    def on_bus_frame(self, msg: can.Message) -> None:
+        """A frame from the bus (another process or real hardware)."""
+        if not msg.is_rx:
+            return  # our own frame echoed back: already delivered locally
+        h = self.health
+        if msg.is_error_frame:
+            h.error_frames += 1
+            self._log(msg)
+            return
+        h.frames_rx += 1
+        self._log(msg)
+        if msg.is_remote_frame:
+            h.remote_frames += 1
+            return
+        self._deliver(msg.arbitration_id, bytes(msg.data), self.clock.now_ns(), sent_here=False)
+
+    def _deliver(self, frame_id: int, data: bytes, now_ns: int, sent_here: bool) -> None:
+        h = self.health
+        spec = self.codec.by_id.get(frame_id)
+        if spec is None:
+            h.unknown_id += 1
+            return
+        if len(data) != spec.length:
+            h.bad_length += 1
+            return
+        rx = self._receivers.get(frame_id)
+        if rx is not None:
+            last = self.store.last_ok_ns.get(spec.name)
+            if last is not None and now_ns - last > self.store.timeouts_ns.get(spec.name, 1 << 62):
+                rx.reset()  # after a timeout the sender may have restarted its counter
+        try:
+            decoded = self.codec.decode(spec, data, rx)
+        except Exception:  # cantools may reject a corrupt payload in many ways
+            h.decode_errors += 1
+            return
+        if decoded.status is not E2EStatus.OK:
+            h.e2e[f"{spec.name}:{decoded.status.name}"] += 1
+        self.store.update(spec.name, decoded.signals, now_ns, decoded.status)
+        if decoded.status.usable:
+            for obs in self.observers:
+                obs(now_ns, spec, decoded.signals, sent_here)
+
+    # ---- sending ---------------------------------------------------------------------
+
+    def _send(self, name: str, values: Signals, t_ns: int) -> None:
+        frame_id, data = self.codec.encode(name, values)
+        msg = can.Message(
+            arbitration_id=frame_id, data=data, is_extended_id=False,
+            timestamp=self.clock.wall_s(t_ns), is_rx=False,
+        )
+        try:
+            self.bus.send(msg)
+        except (can.CanError, OSError) as exc:
+            # ENOBUFS, interface down, ... : counted, and the frame is not logged as sent.
+            self.health.tx_errors += 1
+            self.health.last_error = f"send {name}: {exc}"
+            return
+        self.health.frames_tx += 1
+        self._log(msg)
+        self._deliver(frame_id, data, t_ns, sent_here=True)
+
+    def _log(self, msg: can.Message) -> None:
+        if self.recorder is not None:
+            self.recorder.write(msg)
+
+    # ---- scheduling ------------------------------------------------------------------
+
+    def next_deadline_ns(self) -> int:
+        return self._heap[0][0]
+
+    def _run_due(self, t_ns: int) -> None:
+        """Step the model at the top of the heap (due at t_ns) and send what is due."""
+        _, order = heapq.heappop(self._heap)
+        sched = self._scheduled[order]
+        tx = sched.model.step(t_ns, RxView(self.store, t_ns))
+        for name, values in tx.cyclic.items():
+            sched.latest[name] = values
+        for name, deadline in sched.next_tx_ns.items():
+            if deadline <= t_ns and name in sched.latest:
+                spec = self.codec.specs[name]
+                assert spec.cycle_ns is not None
+                self._send(name, sched.latest[name], t_ns)
+                missed, deadline = 0, deadline + spec.cycle_ns
+                while deadline <= t_ns:  # real time fell behind: skip, never burst
+                    deadline += spec.cycle_ns
+                    missed += 1
+                self.health.late_frames += missed
+                sched.next_tx_ns[name] = deadline
+        for name, values in tx.events:
+            if name in self._sendable:
+                self._send(name, values, t_ns)
+        period = sched.model.period_ns
+        sched.next_step_ns += period
+        while sched.next_step_ns <= t_ns:
+            sched.next_step_ns += period
+        heapq.heappush(self._heap, (sched.next_step_ns, order))
+
+    def _drain_bus(self) -> None:
+        """Virtual time: take frames other participants put on the bus, at the current instant."""
+        for _ in range(10_000):
+            try:
+                msg = self.bus.recv(0.0)
+            except (can.CanError, OSError) as exc:
+                self.health.rx_errors += 1
+                self.health.last_error = f"receive: {exc}"
+                return
+            if msg is None:
+                return
+            self.on_bus_frame(msg)
+
+    def advance(self, until_ns: int) -> None:
+        """Virtual time only: run every step due up to and including `until_ns`."""
+        clock = self.clock
+        assert isinstance(clock, VirtualClock), "advance() is for virtual time"
+        while self._heap and self._heap[0][0] <= until_ns:
+            t = self._heap[0][0]
+            clock.advance_to(t)
+            self._drain_bus()
+            self._run_due(t)
+        clock.advance_to(max(until_ns, clock.now_ns()))
+        self._drain_bus()
+
+    async def run(self, until_ns: int | None, stop: asyncio.Event) -> None:
+        """Run until `until_ns` (None: forever) or until `stop` is set."""
+        virtual = self.clock.virtual
+        if not virtual:
+            self._pump = ReceivePump(self.bus, self.health, self.on_bus_frame)
+            self._pump.start(asyncio.get_running_loop())
+        try:
+            while self._heap and not stop.is_set():
+                t = self._heap[0][0]
+                if until_ns is not None and t > until_ns:
+                    break
+                await self.clock.wait_until(t)
+                if virtual:
+                    self._drain_bus()
+                self._run_due(t)
+        finally:
+            if self._pump is not None:
+                self._pump.stop()

@@ -1,0 +1,1 @@
+"""Stage inputs: timed driver and world channels the DRV node and the plant play back."""
