@@ -17,7 +17,7 @@ from hil.bus.codec import Codec
 from hil.bus.recorder import Recorder
 from hil.config.calibration import Calibration, load_calibration
 from hil.config.rig import Rig
-from hil.errors import BusError
+from hil.errors import BusError, RigError
 from hil.nodes.registry import build_nodes
 from hil.runtime.clock import Clock, RealTimeClock, VirtualClock
 from hil.runtime.session import Session
@@ -42,8 +42,6 @@ def prepare(rig: Rig) -> Prepared:
     stage = load_stage(rig.stage_path)
     for name in rig.spec.timeouts_ms:
         if name not in codec.specs:
-            from hil.errors import RigError
-
             raise RigError(str(rig.path), f"timeouts_ms.{name}", "no such message in the DBC")
     return Prepared(rig, codec, calibration, stage)
 

@@ -53,7 +53,7 @@ class BusError(HilError, OSError):
     exit_code = 3
 
 
-class CheckFailed(HilError):
+class CheckFailedError(HilError):
     """A check or expectation failed (not an error in the tool)."""
 
     exit_code = 1

@@ -137,7 +137,7 @@ def _spec(msg: Message, path: str) -> MessageSpec:
 
 
 def _check_contract(codec: Codec, path: str) -> None:
-    nodes = set(codec.db.nodes and [n.name for n in codec.db.nodes])
+    nodes = {n.name for n in codec.db.nodes}
     for node in contract.NODES:
         if node not in nodes:
             raise DbcError(path, f"BU_.{node}", "contract node is missing")

@@ -42,7 +42,7 @@ def crc_ok(data: bytes | bytearray, data_id: int) -> bool:
 class E2EReceiver:
     """Counter history of one protected message on the receiving side."""
 
-    __slots__ = ("data_id", "max_delta", "last_counter")
+    __slots__ = ("data_id", "last_counter", "max_delta")
 
     def __init__(self, data_id: int, max_delta_counter: int = 2) -> None:
         self.data_id = data_id

@@ -19,7 +19,7 @@ class Recorder:
             raise ConfigError(str(path), "log", f"unsupported CAN log format '{suffix}'")
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._writer: can.Listener = can.Logger(str(path))  # type: ignore[abstract]
+        self._writer: can.Listener = can.Logger(str(path))
         self.count = 0
 
     def write(self, msg: can.Message) -> None:

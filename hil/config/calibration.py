@@ -10,6 +10,7 @@ from hil.errors import CalibrationError
 from hil.models.dcu import DcuCalibration
 from hil.models.driver import DriverCalibration
 from hil.models.handbrake import HhbCalibration
+from hil.models.hardware import HardwareCalibration
 from hil.models.plant import PlantCalibration
 from hil.models.tcu import TcuCalibration
 
@@ -21,6 +22,7 @@ class Meta(Strict):
 
 class CalibrationSet(Strict):
     meta: Meta
+    hardware: HardwareCalibration = HardwareCalibration()
     driver: DriverCalibration = DriverCalibration()
     plant: PlantCalibration = PlantCalibration()
     tcu: TcuCalibration = TcuCalibration()

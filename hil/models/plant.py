@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 from hil.config.schema import Strict
+from hil.models.hardware import HardwareCalibration
 
 G = 9.81
 RHO = 1.2
@@ -18,9 +19,6 @@ RHO = 1.2
 
 class PlantCalibration(Strict):
     mass_kg: float = 3200.0
-    wheel_radius_m: float = 0.43
-    final_drive: float = 4.1
-    gear_ratios: tuple[float, ...] = (5.0, 3.2, 2.143, 1.72, 1.313, 1.0, 0.823, 0.64)
     idle_rpm: float = 650.0
     limiter_rpm: float = 7000.0
     max_torque_nm: float = 750.0
@@ -52,15 +50,16 @@ class PlantOutputs:
 
 
 class Plant:
-    def __init__(self, cal: PlantCalibration) -> None:
+    def __init__(self, cal: PlantCalibration, hw: HardwareCalibration) -> None:
         self.cal = cal
+        self.hw = hw
         self.v_mps = 0.0
         self.engine_rpm = cal.idle_rpm
 
     def step(self, dt_s: float, inputs: PlantInputs) -> PlantOutputs:
-        c = self.cal
-        ratio = c.gear_ratios[inputs.gear - 1] * c.final_drive if 1 <= inputs.gear <= len(c.gear_ratios) else 0.0
-        wheel_rpm = self.v_mps / c.wheel_radius_m * 60.0 / (2 * math.pi)
+        c, hw = self.cal, self.hw
+        ratio = hw.gear_ratios[inputs.gear - 1] * hw.final_drive if 1 <= inputs.gear <= hw.gear_count else 0.0
+        wheel_rpm = self.v_mps / hw.rolling_radius_m * 60.0 / (2 * math.pi)
         self.engine_rpm = max(c.idle_rpm, wheel_rpm * ratio) if ratio else c.idle_rpm
         omega = self.engine_rpm * 2 * math.pi / 60.0
         t_max = min(c.max_torque_nm, c.max_power_kw * 1000.0 / max(omega, 1.0))
@@ -68,11 +67,11 @@ class Plant:
             t_max = 0.0
         demand = t_max * inputs.accel_pct / 100.0
         torque = min(demand, inputs.torque_limit_nm)
-        force = torque * ratio * c.driveline_efficiency / c.wheel_radius_m
+        force = torque * ratio * c.driveline_efficiency / hw.rolling_radius_m
         brake_nm = (inputs.brake_bar + inputs.rear_brake_bar) * c.brake_nm_per_bar
         resist = c.crr * c.mass_kg * G + 0.5 * RHO * c.cda_m2 * self.v_mps**2
         resist += c.mass_kg * G * math.sin(math.atan(inputs.grade_pct / 100.0))
-        resist += brake_nm / c.wheel_radius_m if self.v_mps > 0.05 else 0.0
+        resist += brake_nm / hw.rolling_radius_m if self.v_mps > 0.05 else 0.0
         self.v_mps = max(0.0, self.v_mps + (force - resist) / c.mass_kg * dt_s)
         kph = self.v_mps * 3.6
         rear = 0.0 if inputs.rear_brake_bar > 20.0 else kph

@@ -11,7 +11,7 @@ PERIOD_NS = 10_000_000
 
 class DcuNode:
     name = "DCU"
-    nodes = ("DCU",)
+    nodes: tuple[str, ...] = ("DCU",)
     period_ns = PERIOD_NS
 
     def __init__(self, model: Dcu, calibration_hash32: int) -> None:

@@ -10,7 +10,7 @@ PERIOD_NS = 10_000_000
 
 class DriverNode:
     name = "DRV"
-    nodes = ("DRV",)
+    nodes: tuple[str, ...] = ("DRV",)
     period_ns = PERIOD_NS
 
     def __init__(self, model: Driver) -> None:

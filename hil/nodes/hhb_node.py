@@ -11,7 +11,7 @@ PERIOD_NS = 10_000_000
 
 class HhbNode:
     name = "HHB"
-    nodes = ("HHB",)
+    nodes: tuple[str, ...] = ("HHB",)
     period_ns = PERIOD_NS
 
     def __init__(self, model: Hhb, calibration_hash32: int) -> None:

@@ -7,7 +7,7 @@ from hil.bus.codec import Signals
 
 
 def identity_signals(calibration_hash32: int) -> Signals:
-    major, minor, patch = (int(p) for p in (__version__.split(".") + ["0", "0"])[:3])
+    major, minor, patch = (int(p) for p in [*__version__.split("."), "0", "0"][:3])
     return {
         "CalibrationHash": float(calibration_hash32),
         "SwVersionMajor": float(major),

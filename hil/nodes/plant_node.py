@@ -13,7 +13,7 @@ SUBSTEPS = 10
 
 class PlantNode:
     name = "PLANT"
-    nodes = ("ECM", "ABS")
+    nodes: tuple[str, ...] = ("ECM", "ABS")
     period_ns = PERIOD_NS
 
     def __init__(self, model: Plant, stage: Timeline) -> None:

@@ -11,7 +11,7 @@ PERIOD_NS = 10_000_000
 
 class TcuNode:
     name = "TCU"
-    nodes = ("TCU",)
+    nodes: tuple[str, ...] = ("TCU",)
     period_ns = PERIOD_NS
 
     def __init__(self, model: Tcu, calibration_hash32: int) -> None:

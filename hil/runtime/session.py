@@ -157,17 +157,17 @@ class Session:
         tx = sched.model.step(t_ns, RxView(self.store, t_ns))
         for name, values in tx.cyclic.items():
             sched.latest[name] = values
-        for name, deadline in sched.next_tx_ns.items():
-            if deadline <= t_ns and name in sched.latest:
+        for name, due in sched.next_tx_ns.items():
+            if due <= t_ns and name in sched.latest:
                 spec = self.codec.specs[name]
                 assert spec.cycle_ns is not None
                 self._send(name, sched.latest[name], t_ns)
-                missed, deadline = 0, deadline + spec.cycle_ns
-                while deadline <= t_ns:  # real time fell behind: skip, never burst
-                    deadline += spec.cycle_ns
+                missed, nxt = 0, due + spec.cycle_ns
+                while nxt <= t_ns:  # real time fell behind: skip, never burst
+                    nxt += spec.cycle_ns
                     missed += 1
                 self.health.late_frames += missed
-                sched.next_tx_ns[name] = deadline
+                sched.next_tx_ns[name] = nxt
         for name, values in tx.events:
             if name in self._sendable:
                 self._send(name, values, t_ns)

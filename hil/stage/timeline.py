@@ -71,7 +71,7 @@ class Timeline:
         return default if tr is None else tr.sample(t_ns, default)
 
     def surface(self, t_ns: int) -> tuple[str, str, str, str]:
-        current: tuple[str, str, str, str] = ("tarmac",) * 4  # type: ignore[assignment]
+        current: tuple[str, str, str, str] = ("tarmac", "tarmac", "tarmac", "tarmac")
         for t, s in self.surfaces:
             if t > t_ns:
                 break
