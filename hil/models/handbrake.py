@@ -33,6 +33,7 @@ class Hhb:
 
     def step(self, now_ns: int, inputs: HhbInputs) -> HhbOutputs:
         active = inputs.lever_pct > self.cal.lever_on_pct
-        pressure = self.cal.max_pressure_bar * min(inputs.lever_pct, 100.0) / 100.0 if active and inputs.centre_open else 0.0
+        apply = active and inputs.centre_open
+        pressure = self.cal.max_pressure_bar * min(inputs.lever_pct, 100.0) / 100.0 if apply else 0.0
         locked = active and pressure > 0.0 and inputs.rear_kph < 0.5
         return HhbOutputs(2 if locked else 1 if active else 0, pressure, active, locked)
