@@ -40,10 +40,16 @@ def prepare(rig: Rig) -> Prepared:
     codec = Codec.load(rig.dbc_path)
     calibration = load_calibration(rig.calibration_path)
     stage = load_stage(rig.stage_path)
+    check_timeouts(rig, codec)
+    return Prepared(rig, codec, calibration, stage)
+
+
+def check_timeouts(rig: Rig, codec: Codec) -> str:
+    """Every `[timeouts_ms]` key must name a DBC message."""
     for name in rig.spec.timeouts_ms:
         if name not in codec.specs:
             raise RigError(str(rig.path), f"timeouts_ms.{name}", "no such message in the DBC")
-    return Prepared(rig, codec, calibration, stage)
+    return f"{len(rig.spec.timeouts_ms)} overrides"
 
 
 def open_bus(rig: Rig) -> can.BusABC:

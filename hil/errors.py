@@ -17,12 +17,17 @@ class ConfigError(HilError, ValueError):
 
     exit_code = 2
 
-    def __init__(self, file: str, key: str, reason: str) -> None:
+    def __init__(self, file: str, key: str, reason: str, more: list[tuple[str, str]] | None = None) -> None:
         self.file = file
         self.key = key
         self.reason = reason
+        self.more = more or []  # further (key, reason) problems found in the same file
         where = f"{file}: {key}" if key else file
         super().__init__(f"{where}: {reason}")
+
+    def lines(self) -> list[str]:
+        """One line per problem, as `hil check` prints them."""
+        return [str(self)] + [f"{self.file}: {k}: {r}" if k else f"{self.file}: {r}" for k, r in self.more]
 
 
 class RigError(ConfigError):

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+import can
 from pathlib import Path
 
 from hil.app import Prepared, prepare, session_for
 from hil.config.rig import load_rig
 from hil.results.trace import Trace
+from hil.runtime.clock import VirtualClock
+from hil.runtime.node import NodeModel
 from hil.runtime.session import Session
 from hil.stage.timeline import Timeline
 
@@ -49,3 +55,48 @@ def run_virtual(
         end = int((duration_s * 1e9) if duration_s is not None else stage.duration_ns)
         session.advance(end)
     return session, trace
+
+
+class Probe:
+    """A test node model: records what the bus looks like to a node at every step."""
+
+    name = "PROBE"
+    nodes: tuple[str, ...] = ()
+    period_ns = 10_000_000
+
+    def __init__(self, watch: str, signal: str = "Counter") -> None:
+        self.watch = watch
+        self.signal = signal
+        self.seen: list[tuple[int, bool, float]] = []  # (t_ns, timed_out, value of `signal`)
+
+    def step(self, now_ns: int, rx: "RxView") -> "Tx":
+        from hil.runtime.node import Tx
+
+        self.seen.append((now_ns, rx.timed_out(self.watch), rx.signals(self.watch)[self.signal]))
+        return Tx()
+
+
+if TYPE_CHECKING:
+    from hil.runtime.node import RxView, Tx
+
+
+@contextlib.contextmanager
+def bare_session(
+    prep: Prepared, models: list[NodeModel], *, emulate: Iterable[str] = (), offsets_ms: dict[str, float] | None = None,
+) -> Iterator[Session]:
+    """A virtual-time session with hand-picked models on the rig's (private) virtual channel."""
+    bus = can.Bus(interface="virtual", channel=prep.rig.spec.bus["channel"], preserve_timestamps=True)
+    try:
+        yield Session(prep.codec, bus, VirtualClock(), models, emulate=frozenset(emulate), offsets_ms=offsets_ms)
+    finally:
+        bus.shutdown()
+
+
+@contextlib.contextmanager
+def player_bus(prep: Prepared) -> Iterator[can.BusABC]:
+    """A second participant on the rig's virtual channel (frames it sends reach the session)."""
+    bus = can.Bus(interface="virtual", channel=prep.rig.spec.bus["channel"], preserve_timestamps=True)
+    try:
+        yield bus
+    finally:
+        bus.shutdown()

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
-from hil.app import prepare
+from hil.app import check_timeouts
+from hil.bus.codec import Codec
+from hil.config.calibration import load_calibration
 from hil.config.rig import load_rig
 from hil.errors import ConfigError
+from hil.stage.loader import load_stage
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,11 +25,37 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         rig = load_rig(args.rig)
-        prep = prepare(rig)
     except ConfigError as exc:
-        print(f"error: {exc}")
+        for line in exc.lines():
+            print(f"error: {line}")
         return 2
-    print(f"ok: {rig.path.name}: dbc {prep.rig.dbc_path.name} ({len(prep.codec.specs)} messages), "
-          f"calibration {prep.calibration.values.meta.name} ({prep.calibration.sha256[:12]}), "
-          f"stage {prep.stage.name}, emulating {','.join(rig.spec.rig.emulate)}")
+    problems: list[str] = []
+    found: list[str] = []
+
+    def attempt(what: str, load: Callable[[], str]) -> None:
+        try:
+            found.append(f"{what} {load()}")
+        except ConfigError as exc:
+            problems.extend(exc.lines())
+
+    codec: list[Codec] = []
+
+    def dbc() -> str:
+        codec.append(Codec.load(rig.dbc_path))
+        return f"{rig.dbc_path.name} ({len(codec[0].specs)} messages)"
+
+    def cal() -> str:
+        c = load_calibration(rig.calibration_path)
+        return f"{c.values.meta.name} ({c.sha256[:12]})"
+
+    attempt("dbc", dbc)
+    attempt("calibration", cal)
+    attempt("stage", lambda: load_stage(rig.stage_path).name)
+    if codec:
+        attempt("timeouts", lambda: check_timeouts(rig, codec[0]) or "ok")
+    for line in problems:
+        print(f"error: {line}")
+    if problems:
+        return 2
+    print(f"ok: {rig.path.name}: {', '.join(found)}, emulating {','.join(rig.spec.rig.emulate)}")
     return 0

@@ -42,13 +42,17 @@ def validate(model: type[M], data: Any, file: str, error: type[ConfigError] = Co
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        reason = first["msg"]
-        if first["type"] == "extra_forbidden":
-            reason = "unknown key (typo?)"
-        elif first["type"] == "missing":
-            reason = "required key is missing"
-        raise error(file, key_path(first["loc"]), reason) from None
+        problems = [(key_path(e["loc"]), _reason(e["type"], e["msg"])) for e in exc.errors()]
+        (key, reason), more = problems[0], problems[1:]
+        raise error(file, key, reason, more) from None
+
+
+def _reason(kind: str, msg: str) -> str:
+    if kind == "extra_forbidden":
+        return "unknown key (typo?)"
+    if kind == "missing":
+        return "required key is missing"
+    return msg.removeprefix("Value error, ")
 
 
 def read_toml(path: Path, error: type[ConfigError] = ConfigError) -> dict[str, Any]:
