@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
 import contextlib
+import uuid
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import can
-from pathlib import Path
 
 from hil.app import Prepared, prepare, session_for
 from hil.config.rig import load_rig
 from hil.results.trace import Trace
 from hil.runtime.clock import VirtualClock
-from hil.runtime.node import NodeModel
+from hil.runtime.node import NodeModel, RxView, Tx
 from hil.runtime.session import Session
 from hil.stage.timeline import Timeline
 
@@ -69,15 +68,9 @@ class Probe:
         self.signal = signal
         self.seen: list[tuple[int, bool, float]] = []  # (t_ns, timed_out, value of `signal`)
 
-    def step(self, now_ns: int, rx: "RxView") -> "Tx":
-        from hil.runtime.node import Tx
-
+    def step(self, now_ns: int, rx: RxView) -> Tx:
         self.seen.append((now_ns, rx.timed_out(self.watch), rx.signals(self.watch)[self.signal]))
         return Tx()
-
-
-if TYPE_CHECKING:
-    from hil.runtime.node import RxView, Tx
 
 
 @contextlib.contextmanager

@@ -17,7 +17,8 @@ DBC = ROOT / "dbc" / "d7xr_powertrain.dbc"
 
 
 def test_cantools_dump_loads_the_dbc_cleanly() -> None:
-    done = subprocess.run([sys.executable, "-m", "cantools", "dump", str(DBC)], capture_output=True, text=True)
+    cmd = [sys.executable, "-m", "cantools", "dump", str(DBC)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert "DRV_Controls" in done.stdout
 

@@ -10,9 +10,9 @@ import pytest
 
 from hil.app import session_for
 from hil.bus.codec import Codec
-from hil.stage.timeline import standing_start
 from hil.nodes.registry import build_nodes
 from hil.results.trace import Trace
+from hil.stage.timeline import standing_start
 from tests.support import Probe, bare_session, player_bus, prepared, run_virtual
 
 
