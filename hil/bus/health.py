@@ -17,6 +17,7 @@ class BusHealth:
     decode_errors: int = 0
     tx_errors: int = 0  # send failed (ENOBUFS, interface down, ...)
     rx_errors: int = 0  # receive failed (interface vanished, ...)
+    outages: int = 0  # times sending started failing after it had worked (or from the start)
     late_frames: int = 0  # real time: a frame's deadline was missed by more than a cycle
     e2e: Counter[str] = field(default_factory=Counter)  # "MSG:STATUS" -> count
     last_error: str = ""

@@ -77,13 +77,18 @@ class Session:
             heapq.heappush(self._heap, (sched.next_step_ns, order))
         self._sendable = {s.name for s in codec.sent_by(emulate)}
         self._pump: ReceivePump | None = None
+        # Told once when sending starts failing (ENOBUFS, interface down) and once when it recovers.
+        self.on_bus_state: Callable[[str], None] | None = None
+        self._failing_since_ns: int | None = None
 
     # ---- receiving -------------------------------------------------------------------
 
     def on_bus_frame(self, msg: can.Message) -> None:
         """A frame from the bus (another process or real hardware)."""
-        if not msg.is_rx:
-            return  # our own frame echoed back: already delivered locally
+        # Our own frames never come back (rigs refuse receive_own_messages), so every frame here
+        # was received. python-can's socketcan flags frames of *other local sockets* (a player on
+        # vcan0) as not-rx; mark them rx so they are delivered and logged as received.
+        msg.is_rx = True
         h = self.health
         if msg.is_error_frame:
             h.error_frames += 1
@@ -131,15 +136,28 @@ class Session:
             timestamp=self.clock.wall_s(t_ns), is_rx=False,
         )
         try:
-            self.bus.send(msg)
+            # Never block the loop: a frame the bus cannot take now is late anyway, so count it.
+            self.bus.send(msg, timeout=0.0)
         except (can.CanError, OSError) as exc:
             # ENOBUFS, interface down, ... : counted, and the frame is not logged as sent.
             self.health.tx_errors += 1
             self.health.last_error = f"send {name}: {exc}"
+            if self._failing_since_ns is None:  # report the outage once, not every frame
+                self._failing_since_ns = t_ns
+                self.health.outages += 1
+                self._report(f"bus: cannot send ({exc}); counting unsent frames until it recovers")
             return
+        if self._failing_since_ns is not None:
+            lost_ms = (t_ns - self._failing_since_ns) / 1e6
+            self._failing_since_ns = None
+            self._report(f"bus: sending again after {lost_ms:.0f} ms ({self.health.tx_errors} unsent so far)")
         self.health.frames_tx += 1
         self._log(msg)
         self._deliver(frame_id, data, t_ns, sent_here=True)
+
+    def _report(self, text: str) -> None:
+        if self.on_bus_state is not None:
+            self.on_bus_state(text)
 
     def _log(self, msg: can.Message) -> None:
         if self.recorder is not None:
@@ -149,6 +167,11 @@ class Session:
 
     def next_deadline_ns(self) -> int:
         return self._heap[0][0]
+
+    @property
+    def nodes(self) -> list[NodeModel]:
+        """The node bindings in step order (the MQTT bridge swaps calibration sections on them)."""
+        return [s.model for s in self._scheduled]
 
     def _run_due(self, t_ns: int) -> None:
         """Step the model at the top of the heap (due at t_ns) and send what is due."""
