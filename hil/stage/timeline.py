@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hil.stage.expect import Expectation
+    from hil.stage.replay import Replay
 
 DRIVER_CHANNELS: dict[str, float] = {
     "accel_pct": 0.0,
@@ -53,12 +58,17 @@ class Track:
 
 @dataclass
 class Timeline:
-    """A whole stage: driver and world tracks plus per-wheel surface changes."""
+    """A whole stage: driver and world tracks plus per-wheel surface changes.
+
+    A stage file may also carry expectations (checked after the run) and a CAN log to replay.
+    """
 
     name: str
     duration_ns: int
     tracks: dict[str, Track] = field(default_factory=dict)
     surfaces: list[tuple[int, tuple[str, str, str, str]]] = field(default_factory=list)
+    expectations: tuple[Expectation, ...] = ()
+    replay: Replay | None = None
 
     def track(self, channel: str) -> Track:
         if channel not in DRIVER_CHANNELS and channel not in WORLD_CHANNELS:
@@ -71,12 +81,8 @@ class Timeline:
         return default if tr is None else tr.sample(t_ns, default)
 
     def surface(self, t_ns: int) -> tuple[str, str, str, str]:
-        current: tuple[str, str, str, str] = ("tarmac", "tarmac", "tarmac", "tarmac")
-        for t, s in self.surfaces:
-            if t > t_ns:
-                break
-            current = s
-        return current
+        i = bisect.bisect_right(self.surfaces, t_ns, key=lambda ts: ts[0])
+        return self.surfaces[i - 1][1] if i > 0 else ("tarmac", "tarmac", "tarmac", "tarmac")
 
 
 def standing_start(duration_s: float = 30.0) -> Timeline:
@@ -85,7 +91,7 @@ def standing_start(duration_s: float = 30.0) -> Timeline:
     tl = Timeline("standing_start", int(duration_s * ns))
     acc = tl.track("accel_pct")
     acc.set(0, 0.0)
-    acc.set(1 * ns, 100.0)
+    acc.set(min(ns, int(duration_s * 0.1 * ns)), 100.0)  # launch after 1 s (sooner on short stages)
     acc.set(int(duration_s * 0.55 * ns), 0.0)
     brk = tl.track("brake_bar")
     brk.set(0, 0.0)
