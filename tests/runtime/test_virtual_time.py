@@ -25,7 +25,7 @@ def test_cyclic_frames_are_sent_exactly_on_their_cycle() -> None:
 
 
 def test_node_offsets_shift_a_nodes_frames_within_the_cycle() -> None:
-    prep = prepared(stage=standing_start(1.0))
+    prep = prepared(stage=standing_start(2.0))
     trace = Trace()
     nodes = build_nodes(prep.rig.emulate, prep.calibration, prep.stage)
     with bare_session(prep, nodes, emulate=prep.rig.emulate, offsets_ms={"TCU": 2.5}) as session:
