@@ -39,7 +39,7 @@ def prepare(rig: Rig) -> Prepared:
     """Validate every file the rig names; raises the first ConfigError found."""
     codec = Codec.load(rig.dbc_path)
     calibration = load_calibration(rig.calibration_path)
-    stage = load_stage(rig.stage_path)
+    stage = load_stage(rig.stage_path, codec)
     check_timeouts(rig, codec)
     return Prepared(rig, codec, calibration, stage)
 
@@ -74,7 +74,7 @@ def session_for(prep: Prepared, out_dir: Path | None, bus: can.BusABC | None = N
             if out_dir is not None:
                 recorder = stack.enter_context(Recorder(out_dir / rig.spec.rig.log))
             nodes = build_nodes(rig.emulate, prep.calibration, prep.stage)
-            yield Session(
+            session = Session(
                 prep.codec, the_bus, clock, nodes,
                 emulate=rig.emulate,
                 recorder=recorder,
@@ -82,6 +82,10 @@ def session_for(prep: Prepared, out_dir: Path | None, bus: can.BusABC | None = N
                 offsets_ms={k: v.offset_ms for k, v in rig.spec.nodes.items()},
                 max_delta_counter=rig.spec.e2e.max_delta_counter,
             )
+            if prep.stage.replay is not None:  # a recorded log stands in for the nodes not emulated
+                session.add_raw_frames((f.t_ns, f.arbitration_id, f.data, f.is_extended_id)
+                                       for f in prep.stage.replay.for_rig(prep.codec, rig.emulate))
+            yield session
     finally:
         if own_bus:
             the_bus.shutdown()

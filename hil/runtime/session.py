@@ -28,6 +28,14 @@ FrameObserver = Callable[[int, MessageSpec, Signals, bool], None]
 
 
 @dataclass
+class _RawSource:
+    """Timed raw frames (t_ns from the session start, id, payload, extended), sent as they are."""
+
+    frames: list[tuple[int, int, bytes, bool]]
+    next: int = 0
+
+
+@dataclass
 class _Scheduled:
     model: NodeModel
     next_step_ns: int
@@ -76,6 +84,8 @@ class Session:
             self._scheduled.append(sched)
             heapq.heappush(self._heap, (sched.next_step_ns, order))
         self._sendable = {s.name for s in codec.sent_by(emulate)}
+        self._start_ns = start
+        self._raw: list[_RawSource] = []  # heap entries with order -1-k are raw source k
         self._pump: ReceivePump | None = None
         # Told once when sending starts failing (ENOBUFS, interface down) and once when it recovers.
         self.on_bus_state: Callable[[str], None] | None = None
@@ -131,8 +141,11 @@ class Session:
 
     def _send(self, name: str, values: Signals, t_ns: int) -> None:
         frame_id, data = self.codec.encode(name, values)
+        self._send_frame(name, frame_id, data, False, t_ns)
+
+    def _send_frame(self, name: str, frame_id: int, data: bytes, extended: bool, t_ns: int) -> None:
         msg = can.Message(
-            arbitration_id=frame_id, data=data, is_extended_id=False,
+            arbitration_id=frame_id, data=data, is_extended_id=extended,
             timestamp=self.clock.wall_s(t_ns), is_rx=False,
         )
         try:
@@ -176,6 +189,9 @@ class Session:
     def _run_due(self, t_ns: int) -> None:
         """Step the model at the top of the heap (due at t_ns) and send what is due."""
         _, order = heapq.heappop(self._heap)
+        if order < 0:
+            self._run_raw(t_ns, -1 - order)
+            return
         sched = self._scheduled[order]
         tx = sched.model.step(t_ns, RxView(self.store, t_ns))
         for name, values in tx.cyclic.items():
@@ -199,6 +215,26 @@ class Session:
         while sched.next_step_ns <= t_ns:
             sched.next_step_ns += period
         heapq.heappush(self._heap, (sched.next_step_ns, order))
+
+    def add_raw_frames(self, frames: Iterable[tuple[int, int, bytes, bool]]) -> None:
+        """Send these frames byte for byte at their times (ns from the session start), e.g. a
+        recorded log replayed. Scheduled on the same heap as the models, so virtual and real
+        time play them alike; at one instant they go out before the models step."""
+        source = _RawSource(sorted(frames, key=lambda f: f[0]))
+        if source.frames:
+            self._raw.append(source)
+            heapq.heappush(self._heap, (self._start_ns + source.frames[0][0], -len(self._raw)))
+
+    def _run_raw(self, t_ns: int, k: int) -> None:
+        src = self._raw[k]
+        frames, i = src.frames, src.next
+        while i < len(frames) and self._start_ns + frames[i][0] <= t_ns:
+            _, frame_id, data, extended = frames[i]
+            self._send_frame(f"raw 0x{frame_id:X}", frame_id, data, extended, t_ns)
+            i += 1
+        src.next = i
+        if i < len(frames):
+            heapq.heappush(self._heap, (self._start_ns + frames[i][0], -1 - k))
 
     def _drain_bus(self) -> None:
         """Virtual time: take frames other participants put on the bus, at the current instant."""
