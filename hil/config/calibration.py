@@ -8,11 +8,13 @@ from pathlib import Path
 from hil.config.schema import Strict, file_hash, read_toml, validate
 from hil.errors import CalibrationError
 from hil.models.dcu import DcuCalibration
+from hil.models.driveline import DrivelineCalibration
 from hil.models.driver import DriverCalibration
+from hil.models.engine import EngineCalibration
 from hil.models.handbrake import HhbCalibration
 from hil.models.hardware import HardwareCalibration
-from hil.models.plant import PlantCalibration
 from hil.models.tcu import TcuCalibration
+from hil.models.vehicle import VehicleCalibration
 
 
 class Meta(Strict):
@@ -24,7 +26,9 @@ class CalibrationSet(Strict):
     meta: Meta
     hardware: HardwareCalibration = HardwareCalibration()
     driver: DriverCalibration = DriverCalibration()
-    plant: PlantCalibration = PlantCalibration()
+    engine: EngineCalibration = EngineCalibration()
+    driveline: DrivelineCalibration = DrivelineCalibration()
+    vehicle: VehicleCalibration = VehicleCalibration()
     tcu: TcuCalibration = TcuCalibration()
     hhb: HhbCalibration = HhbCalibration()
     dcu: DcuCalibration = DcuCalibration()

@@ -1,14 +1,23 @@
-"""ECM + ABS nodes: the plant, stepped every millisecond, reporting on its 10 ms frames."""
+"""ECM + ABS nodes: the plant (sub-stepped inside each 10 ms step) reading TCU, HHB, DCU and DRV frames."""
 
 from __future__ import annotations
 
-from hil.models.enums import NO_TORQUE_LIMIT_NM
+from typing import Protocol
+
+from hil.models.driveline import DrivelineInputs
+from hil.models.enums import NO_TORQUE_LIMIT_NM, Intervention
 from hil.models.plant import Plant, PlantInputs
 from hil.runtime.node import RxView, Tx
-from hil.stage.timeline import Timeline
 
 PERIOD_NS = 10_000_000
-SUBSTEPS = 10
+
+
+class World(Protocol):
+    """Where the plant reads the stage's world channels (grade) and the surface under each wheel."""
+
+    def value(self, channel: str, t_ns: int) -> float: ...
+
+    def surface(self, t_ns: int) -> tuple[str, str, str, str]: ...
 
 
 class PlantNode:
@@ -16,38 +25,58 @@ class PlantNode:
     nodes: tuple[str, ...] = ("ECM", "ABS")
     period_ns = PERIOD_NS
 
-    def __init__(self, model: Plant, stage: Timeline) -> None:
+    def __init__(self, model: Plant, stage: World) -> None:
         self.model = model
         self.stage = stage
 
     def step(self, now_ns: int, rx: RxView) -> Tx:
         drv = rx.signals("DRV_Controls")
+        drv_ok = not rx.timed_out("DRV_Controls")
+        tcu_ok = not rx.timed_out("TCU_Status")
         tcu = rx.signals("TCU_Status")
         req = rx.signals("TCU_TorqueRequest")
+        req_ok = not rx.timed_out("TCU_TorqueRequest")
         hhb = rx.signals("HHB_Status")
-        gear = int(tcu["GearActual"]) if not rx.timed_out("TCU_Status") else 0
-        inputs = PlantInputs(
-            accel_pct=drv["AccelPedal"] if not rx.timed_out("DRV_Controls") else 0.0,
-            brake_bar=drv["BrakePressure"],
-            rear_brake_bar=hhb["RearBrakePressure"] if not rx.timed_out("HHB_Status") else 0.0,
-            gear=gear if 1 <= gear <= 8 else 0,
-            torque_limit_nm=req["TorqueLimitRequest"] if not rx.timed_out("TCU_TorqueRequest") else NO_TORQUE_LIMIT_NM,
-            grade_pct=self.stage.value("grade_pct", now_ns),
+        dcu = rx.signals("DCU_Status")
+        dcu_ok = not rx.timed_out("DCU_Status")
+        # A lost TCU means no gear engaged (the box falls to neutral), a lost DCU an open centre
+        # and open axle diffs (the actuators' fail-safe position).
+        gear = int(tcu["GearActual"]) if tcu_ok else 0
+        target = int(tcu["GearTarget"]) if tcu_ok else 0
+        driveline = DrivelineInputs(
+            gear_actual=gear,
+            gear_target=target,
+            shifting=tcu_ok and tcu["ShiftInProgress"] >= 0.5,
+            phase=int(tcu["ShiftPhase"]),
+            progress_pct=tcu["ShiftProgress"],
+            lockup=tcu_ok and tcu["ConverterLockup"] >= 0.5,
+            centre_nm=dcu["CentreCouplingTorque"] if dcu_ok else 0.0,
+            front_lock_nm=dcu["FrontDiffLockTorque"] if dcu_ok else 0.0,
+            rear_lock_nm=dcu["RearDiffLockTorque"] if dcu_ok else 0.0,
         )
-        dt = PERIOD_NS / SUBSTEPS / 1e9
-        for _ in range(SUBSTEPS):
-            out = self.model.step(dt, inputs)
+        out = self.model.step(now_ns, PlantInputs(
+            accel_pct=drv["AccelPedal"] if drv_ok else 0.0,
+            brake_bar=drv["BrakePressure"] if drv_ok else 0.0,
+            rear_brake_bar=hhb["RearBrakePressure"] if not rx.timed_out("HHB_Status") else 0.0,
+            driveline=driveline,
+            torque_limit_nm=req["TorqueLimitRequest"] if req_ok else NO_TORQUE_LIMIT_NM,
+            intervention=int(req["InterventionType"]) if req_ok else Intervention.NONE,
+            blip_target_rpm=req["BlipTargetSpeed"] if req_ok else 0.0,
+            grade_pct=self.stage.value("grade_pct", now_ns),
+            surfaces=self.stage.surface(now_ns),
+        ))
         fl, fr, rl, rr = out.wheel_kph
         return Tx(cyclic={
             "ECM_Engine": {
-                "EngineSpeed": out.engine_rpm,
-                "EngineTorque": out.engine_torque_nm,
-                "EngineTorqueMax": out.engine_torque_max_nm,
+                "EngineSpeed": min(out.engine_rpm, 16383.0),
+                "EngineTorque": max(-500.0, min(out.engine_torque_nm, 1547.0)),
+                "EngineTorqueMax": min(out.engine_torque_max_nm, 1023.0),
                 "TorqueInterventionActive": float(out.intervention_active),
-                "EngineStalled": 0.0,
+                "EngineStalled": float(out.stalled),
             },
             "ABS_WheelSpeeds": {
-                "WheelSpeedFL": fl, "WheelSpeedFR": fr, "WheelSpeedRL": rl, "WheelSpeedRR": rr,
-                "VehicleSpeed": out.vehicle_kph,
+                "WheelSpeedFL": min(fl, 255.75), "WheelSpeedFR": min(fr, 255.75),
+                "WheelSpeedRL": min(rl, 255.75), "WheelSpeedRR": min(rr, 255.75),
+                "VehicleSpeed": min(abs(out.vehicle_kph), 255.9375),
             },
         })

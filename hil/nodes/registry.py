@@ -24,7 +24,7 @@ def build_nodes(emulate: frozenset[str], cal: Calibration, stage: Timeline) -> l
     if "DRV" in emulate:
         out.append(DriverNode(Driver(c.driver, stage)))
     if emulate & {"ECM", "ABS"}:
-        out.append(PlantNode(Plant(c.plant, c.hardware), stage))
+        out.append(PlantNode(Plant(c.engine, c.driveline, c.vehicle, c.hardware), stage))
     if "TCU" in emulate:
         out.append(TcuNode(Tcu(c.tcu), cal.hash32))
     if "HHB" in emulate:

@@ -1,0 +1,119 @@
+"""Driveline: torque converter with lock-up, the 8HP's ratios and shift phases, centre and axle diffs.
+
+`Driveline.engage` turns the TCU's bus state (gear, phase, progress) into what the plant's
+inner loop needs for one node step: the ratios acting on the output, and whether the
+gearbox input speed is tied to the output or pulled across by the oncoming clutch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import Field
+
+from hil.config.schema import Strict
+from hil.models.enums import Gear, ShiftPhase
+from hil.models.hardware import HardwareCalibration
+
+
+class DrivelineCalibration(Strict):
+    converter_k_factor: float = Field(default=11.0, gt=1)  # E: rad/s per sqrt(Nm), domain.md §2.7
+    converter_stall_torque_ratio: float = Field(default=1.9, ge=1, le=3)  # E: 1.8-2.0
+    converter_coupling_speed_ratio: float = Field(default=0.85, gt=0.5, lt=1)  # E
+    lockup_capacity_nm: float = Field(default=1400.0, gt=0)  # E: lock-up clutch torque while slipping
+    lockup_ramp_ms: float = Field(default=300.0, gt=0)  # E: lock-up pressure ramp, 0 -> capacity
+    input_inertia_kgm2: float = Field(default=0.06, gt=0)  # E: turbine + gearbox input (CarSim 0.015 x 2 + gears)
+    gearbox_efficiency: float = Field(default=0.98, gt=0.5, le=1)  # C: 0.98-0.99 per gear (ZF 8HP)
+    axle_efficiency: float = Field(default=0.96, gt=0.5, le=1)  # C: domain.md §5
+    propshaft_inertia_kgm2: float = Field(default=0.05, ge=0)  # E: per prop, incl. diff carrier
+    # E: oncoming clutch torque (at the gearbox input) available to pull the input speed across in
+    # the inertia phase; domain.md §2.4 needs ~1,500 Nm for a 100 ms 1-2 shift with no torque cut.
+    oncoming_clutch_capacity_nm: float = Field(default=1600.0, gt=0)
+
+
+def converter(omega_pump: float, omega_turbine: float, k_factor: float, stall_tr: float,
+              coupling_sr: float) -> tuple[float, float]:
+    """(pump torque, turbine torque) in Nm of an open converter.
+
+    Pump torque (ω/K)² up to the coupling point, then falling to zero at speed ratio 1;
+    torque ratio falls linearly from `stall_tr` at stall to 1.0 at the coupling point.
+    Overrun (turbine faster) mirrors it with a torque ratio of 1.
+    """
+    if omega_pump >= omega_turbine:
+        if omega_pump <= 1e-6:
+            return 0.0, 0.0
+        sr = omega_turbine / omega_pump if omega_turbine > 0.0 else 0.0
+        base = omega_pump / k_factor
+        pump = base * base
+        if sr > coupling_sr:
+            return pump * (1.0 - sr) / (1.0 - coupling_sr), pump * (1.0 - sr) / (1.0 - coupling_sr)
+        tr = stall_tr + (1.0 - stall_tr) * sr / coupling_sr
+        return pump, pump * tr
+    sr = omega_pump / omega_turbine if omega_pump > 0.0 else 0.0
+    base = omega_turbine / k_factor
+    pump = -base * base
+    if sr > coupling_sr:
+        pump *= (1.0 - sr) / (1.0 - coupling_sr)
+    return pump, pump
+
+
+@dataclass(frozen=True, slots=True)
+class DrivelineInputs:
+    gear_actual: int  # Gear value table: 0 N, 1..8, 9 R, 10 P
+    gear_target: int
+    shifting: bool
+    phase: int  # ShiftPhase
+    progress_pct: float
+    lockup: bool
+    centre_nm: float  # centre coupling locking torque (torque difference front/rear prop)
+    front_lock_nm: float  # front diff lock torque (torque difference left/right)
+    rear_lock_nm: float
+
+
+@dataclass(frozen=True, slots=True)
+class Engagement:
+    """What the gearbox does for one node step (ratios are gearbox input/output, signed for R)."""
+
+    connected: bool  # a gear (or a shift between two) transmits torque
+    park: bool
+    ratio_old: float  # ratio the input speed is tied to (0 when not connected)
+    ratio_torque: float  # ratio multiplying the input shaft torque at the output
+    inertia_phase: bool  # input speed pulled by the oncoming clutch (not tied to the output)
+    ratio_new: float
+    progress: float  # 0..1 through the current phase
+
+
+class Driveline:
+    """Shift-phase bookkeeping; progress is taken as the maximum seen within a phase (monotonic)."""
+
+    def __init__(self, cal: DrivelineCalibration, hw: HardwareCalibration) -> None:
+        self.cal = cal
+        self.hw = hw
+        self._phase = ShiftPhase.IDLE
+        self._target = -1
+        self._progress = 0.0
+
+    def ratio(self, gear: int) -> float:
+        hw = self.hw
+        if 1 <= gear <= hw.gear_count:
+            return hw.gear_ratios[gear - 1] * hw.transfer_high_ratio
+        if gear == Gear.R:
+            return -hw.reverse_ratio * hw.transfer_high_ratio
+        return 0.0
+
+    def engage(self, d: DrivelineInputs) -> Engagement:
+        old = self.ratio(d.gear_actual)
+        new = self.ratio(d.gear_target)
+        phase = d.phase if d.shifting and new != 0.0 and old != 0.0 and d.gear_target != d.gear_actual else 0
+        if phase != self._phase or d.gear_target != self._target:
+            self._phase, self._target, self._progress = ShiftPhase(phase), d.gear_target, 0.0
+        p = max(self._progress, min(1.0, max(0.0, d.progress_pct / 100.0)))
+        self._progress = p
+        if old == 0.0:
+            return Engagement(False, d.gear_actual == Gear.P, 0.0, 0.0, False, 0.0, 0.0)
+        if phase == ShiftPhase.TORQUE:
+            # load hands over from the offgoing to the oncoming clutch; input still at the old speed
+            return Engagement(True, False, old, (1.0 - p) * old + p * new, False, new, p)
+        if phase == ShiftPhase.INERTIA:
+            return Engagement(True, False, old, new, True, new, p)
+        return Engagement(True, False, old, old, False, old, 0.0)
