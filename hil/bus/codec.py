@@ -18,6 +18,7 @@ from hil.bus.e2e import E2EReceiver, E2EStatus, protect
 from hil.errors import DbcError
 
 Signals = dict[str, float]
+_CACHE_LIMIT = 4096  # entries per message; cleared when full (bounded memory on long runs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,10 @@ class Codec:
             self._messages[spec.frame_id] = msg
         _check_contract(self, path)
         self._tx_counter: dict[int, int] = {}
+        # Most frames repeat their content cycle after cycle (only the E2E header changes), so
+        # cantools' results are memoised: encode by exact values, decode by payload minus header.
+        self._enc_cache: dict[int, dict[tuple[float, ...], bytes]] = {i: {} for i in self.by_id}
+        self._dec_cache: dict[int, dict[bytes, Signals]] = {i: {} for i in self.by_id}
 
     @classmethod
     def load(cls, path: Path) -> Codec:
@@ -84,7 +89,15 @@ class Codec:
         for key, value in values.items():
             lo, hi = limits[key]  # KeyError on an unknown signal is a programming error
             data[key] = lo if value < lo else hi if value > hi else value
-        payload = bytearray(self._messages[spec.frame_id].encode(data, strict=False))
+        cache = self._enc_cache[spec.frame_id]
+        key = tuple(data.values())
+        raw = cache.get(key)
+        if raw is None:
+            raw = self._messages[spec.frame_id].encode(data, strict=False)
+            if len(cache) >= _CACHE_LIMIT:
+                cache.clear()
+            cache[key] = raw
+        payload = bytearray(raw)
         if spec.e2e:
             counter = self._tx_counter.get(spec.frame_id, -1) + 1
             self._tx_counter[spec.frame_id] = counter % 15
@@ -96,8 +109,21 @@ class Codec:
         status = rx.check(data) if (spec.e2e and rx is not None) else E2EStatus.OK
         if not status.usable:
             return Decoded(spec, {}, status)
-        raw = self._messages[spec.frame_id].decode_simple(data, decode_choices=False)
-        return Decoded(spec, {k: float(v) for k, v in raw.items()}, status)  # type: ignore[arg-type]
+        cache = self._dec_cache[spec.frame_id]
+        # Key on the payload without the E2E header, which changes every frame.
+        key = bytes((data[1] & 0xF0,)) + data[2:] if spec.e2e else data
+        signals = cache.get(key)
+        if signals is None:
+            raw = self._messages[spec.frame_id].decode_simple(data, decode_choices=False)
+            signals = {k: float(v) for k, v in raw.items()}  # type: ignore[arg-type]
+            if len(cache) >= _CACHE_LIMIT:
+                cache.clear()
+            cache[key] = signals
+        # Receivers get their own dict: a cached one must never be mutated by a model.
+        out = dict(signals)
+        if spec.e2e:
+            out["CRC"], out["Counter"] = float(data[0]), float(data[1] & 0x0F)
+        return Decoded(spec, out, status)
 
 
 def _spec(msg: Message, path: str) -> MessageSpec:

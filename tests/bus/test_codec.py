@@ -48,3 +48,15 @@ def test_e2e_counter_increments_per_message_and_wraps_after_14() -> None:
     counters = [codec.encode("ECM_Engine", {})[1][1] & 0x0F for _ in range(17)]
     assert counters == [*range(15), 0, 1]
     assert codec.encode("ABS_WheelSpeeds", {})[1][1] & 0x0F == 0, "each message has its own counter"
+
+
+def test_repeated_content_decodes_with_its_own_counter_and_a_private_dict() -> None:
+    codec = Codec.load(ROOT / "dbc" / "d7xr_powertrain.dbc")
+    spec = codec.specs["DCU_Status"]
+    rx = E2EReceiver(spec.frame_id)
+    first = codec.decode(spec, codec.encode("DCU_Status", {"CentreCouplingTorque": 300.0})[1], rx)
+    first.signals["CentreCouplingTorque"] = -1.0  # a careless model must not poison the next frame
+    second = codec.decode(spec, codec.encode("DCU_Status", {"CentreCouplingTorque": 300.0})[1], rx)
+    assert (first.signals["Counter"], second.signals["Counter"]) == (0.0, 1.0)
+    assert second.signals["CentreCouplingTorque"] == 300.0
+    assert second.status is E2EStatus.OK
