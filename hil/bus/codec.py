@@ -90,13 +90,13 @@ class Codec:
             lo, hi = limits[key]  # KeyError on an unknown signal is a programming error
             data[key] = lo if value < lo else hi if value > hi else value
         cache = self._enc_cache[spec.frame_id]
-        key = tuple(data.values())
-        raw = cache.get(key)
+        values_key = tuple(data.values())
+        raw = cache.get(values_key)
         if raw is None:
             raw = self._messages[spec.frame_id].encode(data, strict=False)
             if len(cache) >= _CACHE_LIMIT:
                 cache.clear()
-            cache[key] = raw
+            cache[values_key] = raw
         payload = bytearray(raw)
         if spec.e2e:
             counter = self._tx_counter.get(spec.frame_id, -1) + 1
