@@ -63,7 +63,7 @@ class Codec:
         self._tx_counter: dict[int, int] = {}
         # Most frames repeat their content cycle after cycle (only the E2E header changes), so
         # cantools' results are memoised: encode by exact values, decode by payload minus header.
-        self._enc_cache: dict[int, dict[tuple[float, ...], bytes]] = {i: {} for i in self.by_id}
+        self._enc_cache: dict[int, dict[tuple[tuple[str, float], ...], bytes]] = {i: {} for i in self.by_id}
         self._dec_cache: dict[int, dict[bytes, Signals]] = {i: {} for i in self.by_id}
 
     @classmethod
@@ -84,15 +84,15 @@ class Codec:
     def encode(self, name: str, values: Signals) -> tuple[int, bytes]:
         """Frame ID and payload; values are saturated to the DBC range, E2E applied."""
         spec = self.specs[name]
-        data = dict(spec.defaults)
-        limits = spec.limits
-        for key, value in values.items():
-            lo, hi = limits[key]  # KeyError on an unknown signal is a programming error
-            data[key] = lo if value < lo else hi if value > hi else value
         cache = self._enc_cache[spec.frame_id]
-        values_key = tuple(data.values())
+        values_key = tuple(values.items())
         raw = cache.get(values_key)
         if raw is None:
+            data = dict(spec.defaults)
+            limits = spec.limits
+            for key, value in values.items():
+                lo, hi = limits[key]  # KeyError on an unknown signal is a programming error
+                data[key] = lo if value < lo else hi if value > hi else value
             raw = self._messages[spec.frame_id].encode(data, strict=False)
             if len(cache) >= _CACHE_LIMIT:
                 cache.clear()

@@ -26,7 +26,10 @@ class E2EStatus(enum.IntEnum):
 
     @property
     def usable(self) -> bool:
-        return self in (E2EStatus.INITIAL, E2EStatus.OK, E2EStatus.OK_SOME_LOST)
+        return self in _USABLE
+
+
+_USABLE = frozenset({E2EStatus.INITIAL, E2EStatus.OK, E2EStatus.OK_SOME_LOST})
 
 
 def protect(data: bytearray, data_id: int, counter: int) -> None:

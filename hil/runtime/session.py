@@ -253,10 +253,13 @@ class Session:
         """Virtual time only: run every step due up to and including `until_ns`."""
         clock = self.clock
         assert isinstance(clock, VirtualClock), "advance() is for virtual time"
+        drained_at = -1
         while self._heap and self._heap[0][0] <= until_ns:
             t = self._heap[0][0]
             clock.advance_to(t)
-            self._drain_bus()
+            if t != drained_at:  # once per instant: nothing external arrives between our steps
+                self._drain_bus()
+                drained_at = t
             self._run_due(t)
         clock.advance_to(max(until_ns, clock.now_ns()))
         self._drain_bus()
@@ -267,14 +270,16 @@ class Session:
         if not virtual:
             self._pump = ReceivePump(self.bus, self.health, self.on_bus_frame)
             self._pump.start(asyncio.get_running_loop())
+        drained_at = -1
         try:
             while self._heap and not stop.is_set():
                 t = self._heap[0][0]
                 if until_ns is not None and t > until_ns:
                     break
                 await self.clock.wait_until(t)
-                if virtual:
+                if virtual and t != drained_at:
                     self._drain_bus()
+                    drained_at = t
                 self._run_due(t)
         finally:
             if self._pump is not None:
