@@ -1,4 +1,4 @@
-"""DCU node: centre coupling, axle diffs and transfer box on `DCU_Status`."""
+"""DCU node: centre coupling, axle diffs and transfer box, from DRV/HHB/ABS/ECM/TCU frames to `DCU_Status`."""
 
 from __future__ import annotations
 
@@ -20,19 +20,27 @@ class DcuNode:
 
     def step(self, now_ns: int, rx: RxView) -> Tx:
         drv, hhb = rx.signals("DRV_Controls"), rx.signals("HHB_Status")
-        fresh = not rx.timed_out("DRV_Controls")
+        abs_, ecm, tcu = rx.signals("ABS_WheelSpeeds"), rx.signals("ECM_Engine"), rx.signals("TCU_Status")
+        drv_ok = not rx.timed_out("DRV_Controls")
+        abs_ok = not rx.timed_out("ABS_WheelSpeeds")
+        wheels = (abs_["WheelSpeedFL"], abs_["WheelSpeedFR"], abs_["WheelSpeedRL"], abs_["WheelSpeedRR"])
         out = self.model.step(now_ns, DcuInputs(
-            lock_switch=fresh and drv["CentreLockSwitch"] >= 0.5,
+            lock_switch=drv_ok and drv["CentreLockSwitch"] >= 0.5,
             centre_open_request=not rx.timed_out("HHB_Status") and hhb["CentreOpenRequest"] >= 0.5,
-            low_range_request=fresh and drv["LowRangeRequest"] >= 0.5,
+            low_range_request=drv_ok and drv["LowRangeRequest"] >= 0.5,
+            accel_pct=drv["AccelPedal"] if drv_ok else 0.0,
+            wheel_kph=wheels if abs_ok else None,
+            vehicle_kph=abs_["VehicleSpeed"] if abs_ok else 0.0,
+            engine_torque_nm=ecm["EngineTorque"] if not rx.timed_out("ECM_Engine") else 0.0,
+            gear=int(tcu["GearActual"]) if not rx.timed_out("TCU_Status") else 0,
         ))
         return Tx(cyclic={
             "DCU_Status": {
                 "CentreMode": float(out.mode),
-                "CentreCouplingTorque": out.coupling_nm,
-                "FrontDiffLockTorque": 0.0,
-                "RearDiffLockTorque": 0.0,
-                "TransferRange": 0.0,
+                "CentreCouplingTorque": out.centre_nm,
+                "FrontDiffLockTorque": out.front_lock_nm,
+                "RearDiffLockTorque": out.rear_lock_nm,
+                "TransferRange": 0.0,  # HIGH: the D7X-R has no low range
                 "LowRangeRejected": float(out.low_range_rejected),
             },
             "DCU_Identity": self.identity,

@@ -1,7 +1,9 @@
-"""HHB node: the hydraulic handbrake controller on `HHB_Status`."""
+"""HHB node: the hydraulic handbrake controller, from DRV/ABS/ECM/DCU frames to `HHB_Status`."""
 
 from __future__ import annotations
 
+from hil.bus.e2e import E2EStatus
+from hil.models.enums import CentreMode
 from hil.models.handbrake import Hhb, HhbInputs
 from hil.nodes.identity import identity_signals
 from hil.runtime.node import RxView, Tx
@@ -20,17 +22,34 @@ class HhbNode:
 
     def step(self, now_ns: int, rx: RxView) -> Tx:
         drv, abs_, dcu = rx.signals("DRV_Controls"), rx.signals("ABS_WheelSpeeds"), rx.signals("DCU_Status")
-        lever = drv["HandbrakeLever"] if not rx.timed_out("DRV_Controls") else 0.0
-        rear = max(abs_["WheelSpeedRL"], abs_["WheelSpeedRR"])
-        out = self.model.step(now_ns, HhbInputs(lever, rear, dcu["CentreCouplingTorque"] < 1.0))
+        # The session drops frames failing E2E, so `signals` only ever holds good values; a bad
+        # latest frame (or none for a while) makes the lever unusable and, held, a fault.
+        lever_ok = not rx.timed_out("DRV_Controls") and rx.last_status("DRV_Controls").usable
+        speeds_ok = not rx.timed_out("ABS_WheelSpeeds") and not rx.timed_out("ECM_Engine")
+        seen = [rx.last_status(m) is not E2EStatus.NO_DATA for m in ("ABS_WheelSpeeds", "ECM_Engine")]
+        centre_open = (not rx.timed_out("DCU_Status")
+                       and int(dcu["CentreMode"]) == CentreMode.HANDBRAKE_OPEN
+                       and dcu["CentreCouplingTorque"] <= self.model.cal.centre_open_torque_nm)
+        out = self.model.step(now_ns, HhbInputs(
+            lever_pct=drv["HandbrakeLever"],
+            lever_ok=lever_ok,
+            lever_seen=rx.last_status("DRV_Controls") is not E2EStatus.NO_DATA,
+            speeds_ok=speeds_ok,
+            speeds_seen=any(seen),
+            rear_wheel_kph=(abs_["WheelSpeedRL"], abs_["WheelSpeedRR"]),
+            vehicle_kph=abs_["VehicleSpeed"],
+            centre_open=centre_open,
+        ))
         return Tx(cyclic={
             "HHB_Status": {
                 "State": float(out.state),
+                "FaultCode": float(out.fault),
                 "RearBrakePressure": out.pressure_bar,
-                "RearAxleLocked": float(out.rear_locked),
+                "RearAxleLocked": float(out.rear_axle_locked),
                 "CentreOpenRequest": float(out.centre_open_request),
-                "ConverterOpenRequest": float(out.centre_open_request),
-                "UpshiftInhibitRequest": float(out.centre_open_request),
+                "ConverterOpenRequest": float(out.converter_open_request),
+                "UpshiftInhibitRequest": float(out.upshift_inhibit_request),
+                "PressureCapped": float(out.pressure_capped),
             },
             "HHB_Identity": self.identity,
         })
