@@ -15,6 +15,7 @@ from pydantic import Field, field_validator
 from hil.bus import contract
 from hil.config.schema import Strict, read_toml, validate
 from hil.errors import RigError
+from hil.mqtt.config import MqttSection
 
 
 class RigSection(Strict):
@@ -58,6 +59,7 @@ class RigFile(Strict):
     nodes: dict[str, NodeSection] = {}
     e2e: E2ESection = E2ESection()
     realtime: RealtimeSection = RealtimeSection()
+    mqtt: MqttSection | None = None  # optional broker link (hil.mqtt); absent: no MQTT at all
 
     @field_validator("bus")
     @classmethod
@@ -67,6 +69,9 @@ class RigFile(Strict):
             raise ValueError("'interface' is required (a python-can interface name, e.g. 'virtual')")
         if interface not in can.interfaces.BACKENDS:
             raise ValueError(f"unknown python-can interface '{interface}'")
+        if v.get("receive_own_messages"):
+            # hil delivers its own frames locally; an echo would arrive twice (E2E REPEATED).
+            raise ValueError("'receive_own_messages' must be false")
         return v
 
     @field_validator("nodes")
