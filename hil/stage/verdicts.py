@@ -393,6 +393,11 @@ def _check_window(e: Expectation, trace: Trace, events: Sequence[EventLike], sta
     return Verdict(e.name, bool(ok), f"{shown} over {where}".strip(), measured, unit)
 
 
+def messages_read(expectations: Iterable[Expectation]) -> frozenset[str]:
+    """The messages a trace must keep for these checks (`Trace(only=...)` on long runs)."""
+    return frozenset(m for e in expectations for m in e.messages)
+
+
 def evaluate(
     expectations: Iterable[Expectation], trace: Trace, events: Sequence[EventLike],
     *, start_ns: int = 0, end_ns: int | None = None,
