@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from hil.config.calibration import load_calibration
 from hil.models.driveline import DrivelineInputs
 from hil.models.enums import NO_TORQUE_LIMIT_NM
@@ -100,11 +98,3 @@ def test_same_inputs_give_the_same_outputs() -> None:
     _, out_b = run(b, inputs(accel=80.0, gear=2, centre_nm=300.0), 3.0)
     assert out_a == out_b
 
-
-def test_plant_alone_runs_well_ahead_of_real_time() -> None:
-    plant = rally_plant()
-    wall = time.perf_counter()
-    run(plant, inputs(accel=60.0, gear=3, centre_nm=300.0), 10.0)
-    speedup = 10.0 / (time.perf_counter() - wall)
-    print(f"plant alone: {speedup:.0f}x real time")
-    assert speedup > 50.0, f"{speedup:.0f}x"  # loose: CI machines are shared; measured ~200x
