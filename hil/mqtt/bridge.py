@@ -1,0 +1,303 @@
+"""The bridge between a running session and an MQTT broker.
+
+The session side is a frame observer and an event listener that only append to a bounded
+`Outbox` (never await, never block the CAN loop). The broker side is one task group: a link
+task that connects, subscribes, publishes and reconnects with jittered exponential backoff,
+and a status task that republishes the retained status periodically and on change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import ssl
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiomqtt
+
+from hil.bus.codec import MessageSpec, Signals
+from hil.mqtt.commands import CommandContext, Commands, RunningCalibration
+from hil.mqtt.config import MqttSection, resolve
+from hil.mqtt.outbox import Outbox, Outgoing
+from hil.mqtt.topics import Topics
+from hil.results.events import Event
+from hil.runtime.clock import RealTimeClock
+from hil.runtime.session import Session
+from hil.stage.player import StagePlayer
+
+PUBLISH_TIMEOUT_S = 5.0
+SHUTDOWN_S = 3.0  # after stop: flush what is queued and say "offline" within this bound
+STATUS_POLL_S = 0.1
+
+
+@dataclass
+class LinkStats:
+    connected: bool = False
+    connects: int = 0
+    connection_losses: int = 0
+    published: int = 0
+    last_error: str = ""
+
+
+def _json(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
+
+
+class MqttBridge:
+    """Telemetry, events, status and commands for one session. `run(stop)` until stop is set."""
+
+    def __init__(
+        self, cfg: MqttSection, *, rig_name: str, rig_file: Path, session: Session, player: StagePlayer,
+        calibration: RunningCalibration,
+    ) -> None:
+        self.cfg = cfg
+        self.rig_name = rig_name
+        self.rig_file = rig_file
+        self.session = session
+        self.player = player
+        self.calibration = calibration
+        self.topics = Topics(cfg.prefix_for(rig_name))
+        self.outbox = Outbox(cfg.queue_size)
+        self.stats = LinkStats()
+        self.commands = Commands(CommandContext(
+            player=player, nodes=session.nodes, calibration=calibration,
+            stages_dir=resolve(rig_file.parent, cfg.stages_dir), now_ns=session.clock.now_ns,
+            on_event=self.publish_event,
+        ))
+        # message -> telemetry period (0: every frame, for event messages); absent: not published
+        self._period_ns: dict[str, int] = {}
+        for name, spec in session.codec.specs.items():
+            period = cfg.period_ns(name)
+            if period is not None:
+                self._period_ns[name] = period if spec.cycle_ns else 0
+        self._next_ns: dict[str, int] = {}
+        self._event_seq = 0
+        self._started = time.monotonic()
+        self._status_key: tuple[Any, ...] = ()
+        self._stage_done = False
+
+    # ---- session side: called from the CAN loop, never blocks ----------------------------
+
+    def __call__(self, t_ns: int, spec: MessageSpec, sig: Signals, sent_here: bool) -> None:
+        """Frame observer: rate-limit per message on bus time, queue without serialising."""
+        period = self._period_ns.get(spec.name)
+        if period is None:
+            return
+        if period:
+            nxt = self._next_ns.get(spec.name)
+            if nxt is not None and t_ns < nxt:
+                return
+            # fixed slots keep the average rate exact; after a gap, restart from this frame
+            nxt = t_ns + period if nxt is None or t_ns >= nxt + period else nxt + period
+            self._next_ns[spec.name] = nxt
+        self.outbox.put_telemetry(Outgoing(self.topics.signals(spec.name), (spec, t_ns, sig)))
+
+    def publish_event(self, kind: str, fields: dict[str, Any], t_ns: int | None = None) -> None:
+        """Queue an event at QoS 1 on `events/<kind>` (never dropped for telemetry)."""
+        t = self.session.clock.now_ns() if t_ns is None else t_ns
+        self._event_seq += 1
+        body = {"kind": kind, "rig": self.rig_name, "seq": self._event_seq, "t_s": round(t / 1e9, 6),
+                "t_ns": t, "fields": fields}
+        self.outbox.put_event(Outgoing(self.topics.event(kind), _json(body), qos=1))
+
+    def on_event(self, event: Event) -> None:
+        """EventDetector listener: shifts, rejects, handbrake, axle locks, faults."""
+        self.publish_event(str(event.kind), dict(event.fields), event.t_ns)
+
+    # ---- status --------------------------------------------------------------------------
+
+    def status(self, state: str | None = None) -> dict[str, Any]:
+        s = self.session
+        now = s.clock.now_ns()
+        p = self.player
+        running = p.playing and not p.finished(now)
+        store = s.store
+        timed_out = sorted(
+            name for name, limit in store.timeouts_ns.items()
+            if (last := store.last_ok_ns.get(name)) is None or now - last > limit
+        )
+        health: dict[str, Any] = s.health.as_dict()
+        health["timed_out"] = timed_out
+        health["bad_frames"] = s.health.bad_frames
+        if isinstance(s.clock, RealTimeClock):
+            health["lateness_ms"] = s.clock.lateness.summary_ms()
+        ob = self.outbox
+        return {
+            "state": state or ("running" if running else "idle"),
+            "rig": self.rig_name,
+            "stage": p.timeline.name if p.timeline is not None else None,
+            "stage_elapsed_s": round(p.elapsed_ns(now) / 1e9, 3),
+            "calibration": self.calibration.as_status(),
+            "bus_time_s": round(now / 1e9, 3),
+            "uptime_s": round(time.monotonic() - self._started, 3),
+            "health": health,
+            "bridge": {
+                "connects": self.stats.connects,
+                "connection_losses": self.stats.connection_losses,
+                "published": self.stats.published,
+                "queued": len(ob),
+                "telemetry_dropped": ob.telemetry_dropped,
+                "events_dropped": ob.events_dropped,
+                "commands_ok": self.commands.handled,
+                "commands_rejected": self.commands.rejected,
+                "last_error": self.stats.last_error,
+            },
+        }
+
+    def _queue_status(self, state: str | None = None) -> None:
+        self.outbox.put_status(Outgoing(self.topics.status, _json(self.status(state)), qos=1, retain=True))
+
+    def _check_stage(self) -> None:
+        now = self.session.clock.now_ns()
+        p = self.player
+        done = p.finished(now)
+        if done and not self._stage_done and p.timeline is not None:
+            self.publish_event("stage_end", {"stage": p.timeline.name, "reason": "completed",
+                                             "elapsed_s": p.elapsed_ns(now) / 1e9})
+        self._stage_done = done
+
+    async def _status_loop(self, stop: asyncio.Event) -> None:
+        last = -1e9
+        while not stop.is_set():
+            self._check_stage()
+            now = self.session.clock.now_ns()
+            p = self.player
+            key = (p.playing and not p.finished(now), p.timeline.name if p.timeline else None,
+                   id(p.timeline), len(self.calibration.overrides), self.stats.connects)
+            mono = time.monotonic()
+            if key != self._status_key or mono - last >= self.cfg.status_period_s:
+                self._status_key, last = key, mono
+                self._queue_status()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), STATUS_POLL_S)
+
+    # ---- broker side ---------------------------------------------------------------------
+
+    def _client(self) -> aiomqtt.Client:
+        cfg = self.cfg
+        tls = None
+        if cfg.tls is not None:
+            base = self.rig_file.parent
+            tls = aiomqtt.TLSParameters(
+                ca_certs=str(resolve(base, cfg.tls.ca_file)),
+                certfile=str(resolve(base, cfg.tls.cert_file)) if cfg.tls.cert_file else None,
+                keyfile=str(resolve(base, cfg.tls.key_file)) if cfg.tls.key_file else None,
+                cert_reqs=ssl.CERT_REQUIRED,
+            )
+        will = aiomqtt.Will(self.topics.status, _json({"state": "offline", "rig": self.rig_name,
+                                                        "reason": "connection lost"}), qos=1, retain=True)
+        return aiomqtt.Client(
+            cfg.host, cfg.port, username=cfg.username, password=cfg.password,
+            identifier=cfg.client_id_for(self.rig_name), will=will, keepalive=cfg.keepalive_s,
+            tls_params=tls, tls_insecure=cfg.tls.insecure if cfg.tls else None,
+            timeout=PUBLISH_TIMEOUT_S, clean_session=True,
+        )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Until `stop` is set; then flush, publish a retained `offline` status, disconnect (bounded)."""
+        async with asyncio.TaskGroup() as tg:
+            link = tg.create_task(self._link(stop), name="hil.mqtt.link")
+            tg.create_task(self._status_loop(stop), name="hil.mqtt.status")
+            tg.create_task(self._shutdown_guard(stop, link), name="hil.mqtt.shutdown")
+
+    async def _shutdown_guard(self, stop: asyncio.Event, link: asyncio.Task[None]) -> None:
+        await stop.wait()
+        self._check_stage()
+        self.outbox.wake.set()
+        _, pending = await asyncio.wait({link}, timeout=SHUTDOWN_S)
+        if pending:
+            link.cancel()
+
+    async def _link(self, stop: asyncio.Event) -> None:
+        delay = self.cfg.reconnect_min_s
+        while not stop.is_set():
+            lost = False
+            try:
+                async with self._client() as client:
+                    self.stats.connected = True
+                    self.stats.connects += 1
+                    delay = self.cfg.reconnect_min_s
+                    try:
+                        await self._connected(client, stop)
+                    finally:
+                        self.stats.connected = False
+            except* aiomqtt.MqttError as group:
+                lost = True
+                self.stats.last_error = str(group.exceptions[0])
+            if not lost:
+                return
+            self.stats.connection_losses += 1
+            # exponential backoff with jitter: a fleet of rigs does not reconnect in lockstep
+            pause = delay * (0.5 + random.random() / 2)
+            delay = min(delay * 2, self.cfg.reconnect_max_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), pause)
+
+    async def _connected(self, client: aiomqtt.Client, stop: asyncio.Event) -> None:
+        await client.subscribe(self.topics.commands, qos=1)
+        self._queue_status()  # a fresh connection always (re)publishes the status
+        async with asyncio.TaskGroup() as tg:
+            commands = tg.create_task(self._command_loop(client), name="hil.mqtt.commands")
+            await self._publish_loop(client, stop)
+            commands.cancel()
+        self._queue_status("offline")
+        status = self.outbox.status
+        if status is not None:
+            self.outbox.status = None
+            await client.publish(status.topic, status.payload, qos=1, retain=True, timeout=1.0)
+
+    async def _command_loop(self, client: aiomqtt.Client) -> None:
+        async for message in client.messages:
+            if message.retain:
+                continue  # a retained command is stale by definition: never act on one
+            name = self.topics.command_name(str(message.topic))
+            if name is None:
+                continue
+            payload = message.payload if isinstance(message.payload, bytes) else str(message.payload).encode()
+            reply = self.commands.handle(name, payload)
+            self.outbox.put_event(Outgoing(self.topics.reply(name), reply, qos=1))
+            self._check_stage()
+
+    async def _publish_loop(self, client: aiomqtt.Client, stop: asyncio.Event) -> None:
+        ob = self.outbox
+        while True:
+            if ob.status is not None:
+                item = ob.status
+                await client.publish(item.topic, item.payload, qos=1, retain=True)
+                if ob.status is item:
+                    ob.status = None
+            elif ob.events:
+                item = ob.events[0]  # removed only once the broker has it: survives a reconnect
+                await client.publish(item.topic, item.payload, qos=item.qos, retain=item.retain)
+                ob.events.popleft()
+            elif ob.telemetry:
+                item = ob.telemetry.popleft()
+                spec, t_ns, sig = item.payload
+                try:
+                    await client.publish(item.topic, self._telemetry(spec, t_ns, sig), qos=0)
+                except aiomqtt.MqttError:
+                    ob.telemetry_dropped += 1
+                    raise
+            else:
+                if stop.is_set():
+                    return
+                ob.wake.clear()
+                await ob.wake.wait()
+                continue
+            self.stats.published += 1
+
+    def _telemetry(self, spec: MessageSpec, t_ns: int, sig: Signals) -> bytes:
+        labels = {k: spec.choices[k].get(int(v), str(int(v))) for k, v in sig.items() if k in spec.choices}
+        return _json({
+            "message": spec.name,
+            "t_s": round(t_ns / 1e9, 6),
+            "timestamp": round(self.session.clock.wall_s(t_ns), 6),
+            "signals": sig,
+            "units": {k: u for k, u in spec.units.items() if u},
+            "labels": labels,
+        })

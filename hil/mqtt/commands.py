@@ -1,0 +1,273 @@
+"""Remote commands: schemas, validation and their effect on the running session.
+
+Transport-free (the bridge passes topic name and payload bytes in, gets reply bytes out), so
+every path is testable without a broker. Replies are cached by request id: a repeated id
+returns the first reply and changes nothing again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from hil.config.calibration import Calibration, CalibrationSet
+from hil.config.schema import key_path
+from hil.errors import ConfigError
+from hil.runtime.node import NodeModel
+from hil.stage.loader import load_stage
+from hil.stage.player import StagePlayer
+from hil.stage.timeline import Timeline, standing_start
+
+ErrorCode = Literal["malformed", "unknown_command", "invalid", "not_found", "forbidden", "not_supported"]
+EMBEDDED_STAGES: dict[str, Callable[[], Timeline]] = {"standing_start": standing_start}
+REPLY_CACHE = 1024
+ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,128}$"
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    id: str = Field(pattern=ID_PATTERN)
+
+
+class StageStart(_Request):
+    stage: str = Field(min_length=1, max_length=256)  # a name, or a path inside the stages directory
+
+
+class StageStop(_Request):
+    pass
+
+
+class CalibrationWrite(_Request):
+    key: str = Field(pattern=r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)+$")  # section.key (nested allowed)
+    value: float | int | bool | str | list[float] | list[int]
+
+
+class FaultInject(_Request):
+    model_config = ConfigDict(frozen=True, extra="allow", strict=True)
+
+
+SCHEMAS: dict[str, type[_Request]] = {
+    "stage/start": StageStart,
+    "stage/stop": StageStop,
+    "calibration/set": CalibrationWrite,
+    "fault/inject": FaultInject,
+}
+
+
+class CommandError(Exception):
+    """Raised inside a handler: becomes an error reply; nothing has been changed."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class RunningCalibration:
+    """The session's calibration: the file it came from plus the writes made over MQTT."""
+
+    base: Calibration
+    values: CalibrationSet
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, cal: Calibration) -> RunningCalibration:
+        return cls(cal, cal.values)
+
+    def as_status(self) -> dict[str, Any]:
+        return {"name": self.values.meta.name, "sha256": self.base.sha256,
+                "modified": bool(self.overrides), "overrides": dict(self.overrides)}
+
+
+@dataclass
+class CommandContext:
+    """What commands may touch: the stage player, the node bindings, the calibration."""
+
+    player: StagePlayer
+    nodes: Sequence[NodeModel]
+    calibration: RunningCalibration
+    stages_dir: Path
+    now_ns: Callable[[], int]
+    on_event: Callable[[str, dict[str, Any]], None] = lambda kind, fields: None
+
+
+class Commands:
+    """Dispatches one request to its handler; replies are JSON bytes carrying the request id."""
+
+    def __init__(self, ctx: CommandContext) -> None:
+        self.ctx = ctx
+        self._replies: OrderedDict[str, bytes] = OrderedDict()
+        self.handled = 0
+        self.rejected = 0
+
+    def handle(self, name: str, payload: bytes) -> bytes:
+        request_id: str | None = None
+        try:
+            data = json.loads(payload)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return self._reply(name, None, error=("malformed", f"payload is not JSON: {exc}"))
+        if isinstance(data, dict) and isinstance(data.get("id"), str):
+            request_id = data["id"]
+            cached = self._replies.get(request_id)
+            if cached is not None:
+                self._replies.move_to_end(request_id)
+                return cached
+        schema = SCHEMAS.get(name)
+        if schema is None:
+            return self._reply(name, request_id, error=(
+                "unknown_command", f"unknown command '{name}' (known: {', '.join(SCHEMAS)})"))
+        try:
+            request = schema.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = key_path(first["loc"]) or "payload"
+            reason = "unknown field" if first["type"] == "extra_forbidden" else first["msg"]
+            return self._reply(name, request_id, error=("malformed", f"{where}: {reason}"))
+        try:
+            result = self._run(request)
+        except CommandError as exc:
+            return self._reply(name, request.id, error=(exc.code, exc.message))
+        return self._reply(name, request.id, result=result)
+
+    def _reply(self, name: str, request_id: str | None, *, result: dict[str, Any] | None = None,
+               error: tuple[ErrorCode, str] | None = None) -> bytes:
+        body: dict[str, Any] = {"id": request_id, "command": name, "ok": error is None}
+        if error is None:
+            body["result"] = result or {}
+            self.handled += 1
+        else:
+            body["error"] = {"code": error[0], "message": error[1]}
+            self.rejected += 1
+        out = json.dumps(body, sort_keys=True).encode()
+        if request_id is not None:
+            self._replies[request_id] = out
+            while len(self._replies) > REPLY_CACHE:
+                self._replies.popitem(last=False)
+        return out
+
+    def _run(self, request: _Request) -> dict[str, Any]:
+        if isinstance(request, StageStart):
+            return self._stage_start(request)
+        if isinstance(request, StageStop):
+            return self._stage_stop()
+        if isinstance(request, CalibrationWrite):
+            return self._calibration_set(request)
+        raise CommandError("not_supported", "fault injection is not available in this build (no fault model yet)")
+
+    # ---- stage ---------------------------------------------------------------------------
+
+    def _stage_start(self, req: StageStart) -> dict[str, Any]:
+        timeline = self._find_stage(req.stage)
+        ctx = self.ctx
+        now = ctx.now_ns()
+        previous = ctx.player.timeline
+        if previous is not None and not ctx.player.finished(now):
+            ctx.on_event("stage_end", {"stage": previous.name, "reason": "replaced",
+                                       "elapsed_s": ctx.player.elapsed_ns(now) / 1e9})
+        ctx.player.start(timeline, now)
+        ctx.on_event("stage_start", {"stage": timeline.name, "duration_s": timeline.duration_ns / 1e9,
+                                     "t_s": now / 1e9})
+        return {"stage": timeline.name, "duration_s": timeline.duration_ns / 1e9, "started_at_s": now / 1e9}
+
+    def _find_stage(self, spec: str) -> Timeline:
+        root = self.ctx.stages_dir.resolve()
+        if "/" not in spec and "\\" not in spec and "." not in spec:
+            if spec in EMBEDDED_STAGES:
+                return EMBEDDED_STAGES[spec]()
+            matches = sorted(root.glob(f"{spec}.*")) if root.is_dir() else []
+            if not matches:
+                raise CommandError("not_found", f"no stage named '{spec}' (embedded: "
+                                    f"{', '.join(EMBEDDED_STAGES)}; files in {root})")
+            path = matches[0]
+        else:
+            path = (root / spec).resolve()
+            if not path.is_relative_to(root):
+                raise CommandError("forbidden", f"'{spec}' is outside the stages directory {root}")
+            if not path.is_file():
+                raise CommandError("not_found", f"no stage file '{spec}' in {root}")
+        try:
+            return load_stage(path)
+        except ConfigError as exc:
+            raise CommandError("invalid", str(exc)) from None
+
+    def _stage_stop(self) -> dict[str, Any]:
+        ctx = self.ctx
+        now = ctx.now_ns()
+        previous = ctx.player.timeline
+        ctx.player.stop()
+        if previous is None:
+            return {"stage": None, "was_playing": False}
+        ctx.on_event("stage_end", {"stage": previous.name, "reason": "stopped",
+                                   "elapsed_s": ctx.player.elapsed_ns(now) / 1e9})
+        return {"stage": previous.name, "was_playing": True}
+
+    # ---- calibration ---------------------------------------------------------------------
+
+    def _calibration_set(self, req: CalibrationWrite) -> dict[str, Any]:
+        cal = self.ctx.calibration
+        section, *rest = req.key.split(".")
+        if section == "meta":
+            raise CommandError("forbidden", "meta is not a calibration value")
+        data = cal.values.model_dump(mode="json")
+        node: Any = data
+        for part in [section, *rest[:-1]]:
+            if not isinstance(node, dict) or part not in node:
+                raise CommandError("invalid", f"{req.key}: no such calibration section '{part}'")
+            node = node[part]
+        leaf = rest[-1]
+        if not isinstance(node, dict) or leaf not in node:
+            raise CommandError("invalid", f"{req.key}: no such calibration key")
+        old = node[leaf]
+        node[leaf] = req.value
+        try:
+            # JSON + strict: "6000" is not a number, true is not 1.0; the whole set is re-checked
+            candidate = CalibrationSet.model_validate_json(json.dumps(data), strict=True)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise CommandError("invalid", f"{key_path(first['loc'])}: {first['msg']}") from None
+        old_obj, new_obj = getattr(cal.values, section), getattr(candidate, section)
+        applied = apply_section(self.ctx.nodes, old_obj, new_obj)
+        cal.values = candidate
+        cal.overrides[req.key] = getattr_path(candidate, req.key)
+        self.ctx.on_event("calibration_set", {"key": req.key, "old": old, "new": cal.overrides[req.key],
+                                              "applied_to": applied})
+        return {"key": req.key, "old": old, "new": cal.overrides[req.key], "applied_to": applied}
+
+
+def getattr_path(obj: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        obj = getattr(obj, part)
+    if isinstance(obj, tuple):
+        return list(obj)
+    return obj.model_dump(mode="json") if isinstance(obj, BaseModel) else obj
+
+
+def apply_section(nodes: Sequence[NodeModel], old: object, new: object) -> list[str]:
+    """Hand the new section object to every model holding the old one (as `.cal`, `.hw`, ...).
+
+    A model that derives values from its calibration at construction should define
+    `set_calibration(section)`; it is then called instead of swapping the attribute.
+    """
+    applied: list[str] = []
+    for node in nodes:
+        model = getattr(node, "model", None)
+        if model is None:
+            continue
+        setter = getattr(model, "set_calibration", None)
+        attrs = [k for k, v in vars(model).items() if type(v) is type(old)] if hasattr(model, "__dict__") else []
+        if not attrs:
+            continue
+        if callable(setter):
+            setter(new)
+        else:
+            for attr in attrs:
+                setattr(model, attr, new)
+        applied.append(node.name)
+    return applied
