@@ -18,10 +18,12 @@ from hil.bus.recorder import Recorder
 from hil.config.calibration import Calibration, load_calibration
 from hil.config.rig import Rig
 from hil.errors import BusError, RigError
+from hil.mqtt.config import check_files as check_mqtt_files
 from hil.nodes.registry import build_nodes
 from hil.runtime.clock import Clock, RealTimeClock, VirtualClock
 from hil.runtime.session import Session
 from hil.stage.loader import load_stage
+from hil.stage.player import StagePlayer
 from hil.stage.timeline import Timeline
 
 
@@ -41,6 +43,8 @@ def prepare(rig: Rig) -> Prepared:
     calibration = load_calibration(rig.calibration_path)
     stage = load_stage(rig.stage_path, codec)
     check_timeouts(rig, codec)
+    if rig.spec.mqtt is not None:
+        check_mqtt_files(rig.spec.mqtt, rig.path, frozenset(codec.specs))
     return Prepared(rig, codec, calibration, stage)
 
 
@@ -61,8 +65,14 @@ def open_bus(rig: Rig) -> can.BusABC:
 
 
 @contextlib.contextmanager
-def session_for(prep: Prepared, out_dir: Path | None, bus: can.BusABC | None = None) -> Iterator[Session]:
-    """Open bus (unless given) and log, build the nodes; close and flush on every exit path."""
+def session_for(
+    prep: Prepared, out_dir: Path | None, bus: can.BusABC | None = None, player: StagePlayer | None = None,
+) -> Iterator[Session]:
+    """Open bus (unless given) and log, build the nodes; close and flush on every exit path.
+
+    The nodes sample the stage through `player` (default: one playing `prep.stage` from t=0),
+    so a stage can be started and stopped while the session runs.
+    """
     rig = prep.rig
     clock: Clock = VirtualClock() if rig.spec.rig.time == "virtual" else RealTimeClock(
         spin_ns=rig.spec.realtime.spin_us * 1000)
@@ -73,7 +83,7 @@ def session_for(prep: Prepared, out_dir: Path | None, bus: can.BusABC | None = N
             recorder = None
             if out_dir is not None:
                 recorder = stack.enter_context(Recorder(out_dir / rig.spec.rig.log))
-            nodes = build_nodes(rig.emulate, prep.calibration, prep.stage)
+            nodes = build_nodes(rig.emulate, prep.calibration, player or StagePlayer(prep.stage))
             session = Session(
                 prep.codec, the_bus, clock, nodes,
                 emulate=rig.emulate,

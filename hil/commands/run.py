@@ -10,8 +10,11 @@ from pathlib import Path
 from hil.app import prepare, session_for, stop_on_signals, write_run_info
 from hil.commands.common import add_bus_flags, default_rig, parse_nodes
 from hil.config.rig import load_rig
+from hil.mqtt.bridge import MqttBridge
+from hil.mqtt.service import build_bridge, run_with_bridge, with_mqtt_flag
 from hil.results.summary import RunSummary
 from hil.runtime.session import Session
+from hil.stage.player import StagePlayer
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,6 +27,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--out", type=Path, help="results folder (default: runs/<rig>-<stage>-<time>)")
     p.add_argument("--duration", type=float, metavar="S", help="simulated seconds (default: stage length)")
     p.add_argument("--emulate", help="comma-separated nodes to emulate (overrides the rig)")
+    p.add_argument("--mqtt", metavar="HOST[:PORT]", help="MQTT broker for telemetry and commands (overrides [mqtt])")
     add_bus_flags(p)
     p.set_defaults(handler=run)
 
@@ -35,15 +39,17 @@ def run(args: argparse.Namespace) -> int:
         duration_s=args.duration, emulate=parse_nodes(args.emulate),
         interface=args.interface, channel=args.channel, bitrate=args.bitrate,
     )
+    rig = with_mqtt_flag(rig, args.mqtt)
     prep = prepare(rig)
     out = args.out or Path("runs") / f"{rig.name}-{prep.stage.name}-{time.strftime('%Y%m%d-%H%M%S')}"
     out.mkdir(parents=True, exist_ok=True)
     duration_ns = int(rig.spec.rig.duration_s * 1e9) if rig.spec.rig.duration_s else prep.stage.duration_ns
     summary = RunSummary()
     wall0 = time.perf_counter()
-    with session_for(prep, out) as session:
+    player = StagePlayer(prep.stage)
+    with session_for(prep, out, player=player) as session:
         session.observers.append(summary)
-        asyncio.run(_run(session, duration_ns))
+        asyncio.run(_run(session, duration_ns, build_bridge(prep, session, player)))
         write_run_info(out, prep, session, duration_ns)
         wall = time.perf_counter() - wall0
         print(f"{rig.name}: {prep.stage.name} on {prep.calibration.values.meta.name} "
@@ -57,6 +63,6 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _run(session: Session, duration_ns: int) -> None:
+async def _run(session: Session, duration_ns: int, bridge: MqttBridge | None) -> None:
     async with stop_on_signals() as stop:
-        await session.run(duration_ns, stop)
+        await run_with_bridge(session, duration_ns, stop, bridge)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hil.config.schema import Strict
-from hil.stage.timeline import Timeline
+from hil.stage.player import StageSource
 
 
 class DriverCalibration(Strict):
@@ -33,7 +33,7 @@ class DriverOutputs:
 class Driver:
     """Scripted driver; with a target speed it works the pedals with a proportional law."""
 
-    def __init__(self, cal: DriverCalibration, stage: Timeline) -> None:
+    def __init__(self, cal: DriverCalibration, stage: StageSource) -> None:
         self.cal = cal
         self.stage = stage
 

@@ -14,10 +14,10 @@ from hil.nodes.hhb_node import HhbNode
 from hil.nodes.plant_node import PlantNode
 from hil.nodes.tcu_node import TcuNode
 from hil.runtime.node import NodeModel
-from hil.stage.timeline import Timeline
+from hil.stage.player import StageSource
 
 
-def build_nodes(emulate: frozenset[str], cal: Calibration, stage: Timeline) -> list[NodeModel]:
+def build_nodes(emulate: frozenset[str], cal: Calibration, stage: StageSource) -> list[NodeModel]:
     """Models in causal order: driver, plant, then controllers (ties at one instant run in this order)."""
     c = cal.values
     out: list[NodeModel] = []
