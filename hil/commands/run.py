@@ -12,6 +12,7 @@ from hil.commands.common import add_bus_flags, default_rig, parse_nodes
 from hil.config.rig import load_rig
 from hil.mqtt.bridge import MqttBridge
 from hil.mqtt.service import build_bridge, run_with_bridge, with_mqtt_flag
+from hil.results.latency import HandbrakeLatencyObserver
 from hil.results.summary import RunSummary
 from hil.runtime.session import Session
 from hil.stage.player import StagePlayer
@@ -45,16 +46,20 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     duration_ns = int(rig.spec.rig.duration_s * 1e9) if rig.spec.rig.duration_s else prep.stage.duration_ns
     summary = RunSummary()
+    hhb = prep.calibration.values.hhb
+    latency = HandbrakeLatencyObserver(hhb.lever_on_pct, hhb.lever_off_pct)  # lever -> centre -> lock
     wall0 = time.perf_counter()
     player = StagePlayer(prep.stage)
     with session_for(prep, out, player=player) as session:
-        session.observers.append(summary)
+        session.observers += [summary, latency]
         asyncio.run(_run(session, duration_ns, build_bridge(prep, session, player)))
         write_run_info(out, prep, session, duration_ns)
         wall = time.perf_counter() - wall0
         print(f"{rig.name}: {prep.stage.name} on {prep.calibration.values.meta.name} "
               f"({prep.calibration.sha256[:12]}), {duration_ns / 1e9:.1f} s simulated in {wall:.2f} s")
         for line in summary.lines():
+            print(line)
+        for line in latency.lines():
             print(line)
         h = session.health
         print(f"frames: {h.frames_tx} sent, {h.frames_rx} received, {h.bad_frames} bad, "
