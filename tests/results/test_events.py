@@ -19,7 +19,7 @@ from hil.results.events import (
 )
 from hil.results.trace import Trace, TraceFrame
 from hil.stage.timeline import Timeline
-from tests.support import ROOT, run_virtual
+from tests.support import ROOT
 
 MS = 1_000_000
 
@@ -154,7 +154,3 @@ def test_live_detector_sees_the_same_events_as_the_trace_and_real_shifts(codec: 
     pull = of_kind(live.events, EventKind.HANDBRAKE_PULL)[0]
     assert 4_000 <= pull.t_ns // MS <= 4_020
 
-
-def test_run_virtual_still_works_with_detector_over_its_trace(codec: Codec) -> None:
-    _, trace = run_virtual(_handbrake_stage(), 2.0)
-    assert of_kind(detect_events(trace, codec), EventKind.SHIFT)

@@ -1,0 +1,150 @@
+"""The results folder of one run: signal trace, events, KPIs (next to the CAN log and run.json).
+
+`RunResults` attaches its observers to a session and writes the files when the run ends;
+`load_run` reads a finished folder back for compare, plots and reports.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hil.app import Prepared
+from hil.config.calibration import Calibration
+from hil.errors import ConfigError
+from hil.results.events import Event, EventThresholds, read_events, write_events
+from hil.results.kpis import (
+    DEFAULT_LIMITER_BAND_RPM,
+    DEFAULT_LIMITER_RPM,
+    KpiObserver,
+    Kpis,
+    KpiSettings,
+    read_kpis,
+    write_kpis,
+)
+from hil.results.progress import ProgressObserver, run_progress
+from hil.results.signals import SignalTraceWriter
+from hil.runtime.session import Session
+
+EVENTS_FILE = "events.json"
+KPIS_FILE = "kpis.json"
+RUN_FILE = "run.json"
+
+
+def _number(section: object, name: str, default: float) -> float:
+    value = getattr(section, name, None)
+    return float(value) if isinstance(value, int | float) else default
+
+
+def kpi_settings(cal: Calibration) -> KpiSettings:
+    """Limiter and handbrake thresholds from the calibration that ran (defaults where it has none)."""
+    v = cal.values
+    engine = getattr(v, "engine", None)
+    limiter = _number(engine, "limiter_rpm", DEFAULT_LIMITER_RPM)
+    band = _number(engine, "limiter_hysteresis_rpm", DEFAULT_LIMITER_BAND_RPM)
+    on = _number(v.hhb, "lever_on_pct", 10.0)
+    off = _number(v.hhb, "lever_off_pct", on / 2)
+    return KpiSettings(limiter_rpm=limiter, limiter_band_rpm=band,
+                       thresholds=EventThresholds(pull_pct=on, release_pct=off))
+
+
+class RunResults:
+    """Observers for one run and the writer of its files; `finish()` on every exit path."""
+
+    def __init__(self, out_dir: Path, settings: KpiSettings | None = None, *, signal_trace: bool = True) -> None:
+        self.out_dir = out_dir
+        self.kpi = KpiObserver(settings or KpiSettings())
+        self.trace = SignalTraceWriter(out_dir) if signal_trace else None
+        self._finished = False
+
+    def attach(self, session: Session) -> None:
+        session.observers.append(self.kpi)
+        if self.trace is not None:
+            session.observers.append(self.trace)
+
+    @property
+    def events(self) -> list[Event]:
+        return self.kpi.events
+
+    def finish(self) -> Kpis:
+        """Write events.json, kpis.json and close the trace tables; returns the KPIs."""
+        kpis = self.kpi.kpis()
+        if self._finished:
+            return kpis
+        self._finished = True
+        try:
+            write_events(self.out_dir / EVENTS_FILE, self.kpi.events)
+            write_kpis(self.out_dir / KPIS_FILE, kpis)
+        finally:
+            if self.trace is not None:
+                self.trace.close()
+        return kpis
+
+
+@contextlib.contextmanager
+def recording(session: Session, prep: Prepared, out_dir: Path, duration_ns: int,
+              *, progress: bool = True) -> Iterator[RunResults]:
+    """Results folder and progress bar for one run, whatever drives the session; files written on exit."""
+    results = RunResults(out_dir, kpi_settings(prep.calibration))
+    results.attach(session)
+    try:
+        if progress:
+            with run_progress(prep.stage.name, duration_ns) as report:
+                session.observers.append(ProgressObserver(report))
+                yield results
+                report(duration_ns)
+        else:
+            yield results
+    finally:
+        results.finish()
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """A finished results folder, read back."""
+
+    path: Path
+    kpis: Kpis
+    events: list[Event]
+    info: dict[str, Any]
+
+    @property
+    def stage(self) -> str:
+        return str(self.info.get("stage", self.path.name))
+
+
+def is_run_folder(path: Path) -> bool:
+    return (path / KPIS_FILE).is_file()
+
+
+def load_run(path: Path) -> RunFolder:
+    """Read a results folder; ConfigError (exit 2) naming the file and reason when it is not one."""
+    if not path.is_dir():
+        raise ConfigError(str(path), "", "not a results folder (no such directory)")
+    kpi_path = path / KPIS_FILE
+    try:
+        kpis = read_kpis(kpi_path)
+    except FileNotFoundError:
+        raise ConfigError(str(kpi_path), "", "missing: not a results folder of `hil run`") from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(str(kpi_path), "kpis", f"unreadable: {exc}") from None
+    events: list[Event] = []
+    ev_path = path / EVENTS_FILE
+    if ev_path.exists():
+        try:
+            events = read_events(ev_path)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(str(ev_path), "", f"unreadable: {exc}") from None
+    info: dict[str, Any] = {}
+    run_path = path / RUN_FILE
+    if run_path.exists():
+        try:
+            loaded = json.loads(run_path.read_text())
+        except (OSError, ValueError) as exc:
+            raise ConfigError(str(run_path), "", f"unreadable: {exc}") from None
+        info = loaded if isinstance(loaded, dict) else {}
+    return RunFolder(path, kpis, events, info)
