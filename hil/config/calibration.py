@@ -49,4 +49,7 @@ class Calibration:
 def load_calibration(path: Path) -> Calibration:
     data = read_toml(path, CalibrationError)
     values = validate(CalibrationSet, data, str(path), CalibrationError)
+    problem = values.tcu.hardware_problem(values.hardware)  # cross-section: maps vs gear count
+    if problem is not None:
+        raise CalibrationError(str(path), *problem)
     return Calibration(path=path, sha256=file_hash(path), values=values)

@@ -1,64 +1,426 @@
-"""PROVISIONAL TCU: upshifts at a fixed engine speed, downshifts at another, fixed shift time.
+"""The D7X-R's gearbox shift-speed software (TCU): modes, protections, shift execution, lock-up.
 
-Stands in until the shift-speed software model lands; phases are timed fractions.
+D shifts on the calibrated maps (tcu_schedule), M on the paddles; every shift runs FILL ->
+TORQUE -> INERTIA with per-kind durations, a torque cut or blip, and ends in one shift event.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+from pydantic import Field, model_validator
+
 from hil.config.schema import Strict
+from hil.models.enums import (
+    NO_TORQUE_LIMIT_NM,
+    Gear,
+    Intervention,
+    Mode,
+    RejectReason,
+    Selector,
+    ShiftKind,
+    ShiftPhase,
+    Trigger,
+)
+from hil.models.hardware import HardwareCalibration
+from hil.models.tcu_schedule import ShiftMapCalibration, ShiftTimesCalibration
+from hil.models.tcu_thermal import OilThermal, ThermalCalibration
+
+_NS_PER_MS = 1_000_000
+_RPM_PER_RAD_S = 60.0 / (2.0 * math.pi)
+_SELECTORS = frozenset(int(s) for s in Selector)
 
 
 class TcuCalibration(Strict):
-    gear_count: int = 8
-    upshift_rpm: float = 6200.0
-    downshift_rpm: float = 1800.0
-    shift_time_ms: float = 250.0
-    cut_torque_nm: float = 200.0
+    schedule: ShiftMapCalibration = ShiftMapCalibration()
+    shift: ShiftTimesCalibration = ShiftTimesCalibration()
+    thermal: ThermalCalibration = ThermalCalibration()
+    power_on_pedal_pct: float = Field(default=10.0, ge=0, le=100)  # above: power-on shift kinds
+    max_downshift_rpm: float = Field(default=6300.0, gt=0)  # OVERREV: redline - 500 (domain.md §2.3)
+    min_upshift_rpm: float = Field(default=1100.0, gt=0)  # UNDERREV: lugging floor
+    limiter_rpm: float = Field(default=6700.0, gt=0)  # engine speed that counts as "on the limiter"
+    limiter_upshift_gears: tuple[int, ...] = ()  # M: gears that upshift by themselves at the limiter
+    anti_stall_rpm: float = Field(default=800.0, gt=0)  # M: auto-downshift below this engine speed
+    upshift_cut_pct: float = Field(default=20.0, ge=0, le=100)  # inertia-phase ceiling, % of torque
+    min_dwell_ms: float = Field(default=1000.0, ge=0)  # D: no reversal sooner than this after a shift
+    kickdown_pedal_pct: float = Field(default=95.0, gt=0, le=100)
+    kickdown_max_rpm: float = Field(default=5800.0, gt=0)  # lowest gear whose engine speed stays under
+    kickdown_max_steps: int = Field(default=3, ge=1, le=7)
+    paddle_hold_in_d_ms: float = Field(default=8000.0, ge=0)  # paddles in D: manual for this long
+    standstill_kph: float = Field(default=3.0, gt=0)  # R and P engage only below this
+    lockup_min_gear: int = Field(default=1, ge=1, le=8)
+    lockup_close_rpm: float = Field(default=1300.0, gt=0)  # turbine speed that closes the lock-up
+    lockup_open_rpm: float = Field(default=1000.0, gt=0)  # ...and opens it again
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TcuCalibration:
+        if not self.anti_stall_rpm < self.min_upshift_rpm:
+            raise ValueError("anti_stall_rpm must be below min_upshift_rpm, or M mode ping-pongs")
+        if not self.lockup_open_rpm < self.lockup_close_rpm:
+            raise ValueError("lockup_open_rpm must be below lockup_close_rpm (hysteresis)")
+        if not self.kickdown_max_rpm <= self.max_downshift_rpm:
+            raise ValueError("kickdown_max_rpm must not exceed max_downshift_rpm")
+        if not self.max_downshift_rpm < self.limiter_rpm:
+            raise ValueError("max_downshift_rpm must be below limiter_rpm")
+        return self
+
+    def hardware_problem(self, hw: HardwareCalibration) -> tuple[str, str] | None:
+        """Cross-section check against `[hardware]`: (key, reason) of the first problem, or None."""
+        pairs = hw.gear_count - 1
+        if self.schedule.pairs != pairs:
+            return ("tcu.schedule.upshift_output_rpm",
+                    f"{self.schedule.pairs} rows, but [hardware] has {hw.gear_count} gears ({pairs} gear pairs)")
+        for g in self.limiter_upshift_gears:
+            if not 1 <= g < hw.gear_count:
+                return ("tcu.limiter_upshift_gears", f"gear {g} has no gear above it ([hardware]: {hw.gear_count})")
+        if self.lockup_min_gear > hw.gear_count:
+            return ("tcu.lockup_min_gear", f"above the top gear ({hw.gear_count})")
+        return None
 
 
 @dataclass(frozen=True, slots=True)
 class TcuInputs:
+    selector: int  # Selector
+    accel_pct: float
+    paddle_up: bool
+    paddle_down: bool
     engine_rpm: float
-    vehicle_kph: float
+    engine_torque_nm: float
+    wheel_kph: tuple[float, float, float, float]  # FL FR RL RR
+    engine_ok: bool  # ECM_Engine fresh
+    wheels_ok: bool  # ABS_WheelSpeeds fresh
+    converter_open_request: bool = False  # HHB
+    upshift_inhibit: bool = False  # HHB
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftEvent:
+    from_gear: int
+    to_gear: int
+    shift_time_ms: int  # request to GearActual = new gear
+    kind: ShiftKind
+    trigger: Trigger
+    counter: int
+    dead_time_ms: int  # request to start of inertia phase
+    inertia_phase_ms: int
 
 
 @dataclass(frozen=True, slots=True)
 class TcuOutputs:
     gear_actual: int
     gear_target: int
-    phase: int  # 0 IDLE 1 FILL 2 TORQUE 3 INERTIA
+    mode: Mode
+    phase: ShiftPhase
     progress_pct: float
+    reject_reason: RejectReason
+    converter_lockup: bool
+    inputs_lost: bool
+    oil_temp_c: float
+    output_rpm: float
     torque_limit_nm: float
-    intervention: int
-    shift_event: tuple[int, int, int] | None  # (from, to, shift time ms)
+    intervention: Intervention
+    blip_target_rpm: float
+    shift_event: ShiftEvent | None
+
+    @property
+    def shift_in_progress(self) -> bool:
+        return self.phase is not ShiftPhase.IDLE
+
+
+@dataclass(slots=True)
+class _Shift:
+    from_gear: int
+    to_gear: int
+    kind: ShiftKind
+    trigger: Trigger
+    request_ns: int
+    start_ns: int
+    fill_end_ns: int
+    torque_end_ns: int
+    inertia_end_ns: int
+    cut_nm: float
+    inertia_start_ns: int | None = None
+
+    @property
+    def up(self) -> bool:
+        return self.to_gear > self.from_gear
+
+
+def _forward(gear: int) -> bool:
+    return 1 <= gear <= 8
+
+
+def _selector_gear_class(selector: int) -> int:
+    """What the selector asks for: P, R, N, or 1 for "a forward gear"."""
+    return {Selector.P: Gear.P, Selector.R: Gear.R, Selector.N: Gear.N}.get(Selector(selector), 1)
+
+
+def _gear_class(gear: int) -> int:
+    return 1 if _forward(gear) else gear
 
 
 class Tcu:
-    def __init__(self, cal: TcuCalibration) -> None:
-        self.cal = cal
-        self.gear = 1
-        self.target = 1
-        self.shift_start_ns: int | None = None
+    """The shift software. Starts in P; steps every 10 ms on the node's period."""
 
-    def step(self, now_ns: int, inputs: TcuInputs) -> TcuOutputs:
+    def __init__(self, cal: TcuCalibration, hw: HardwareCalibration) -> None:
+        self.cal = cal
+        self.hw = hw
+        self.thermal = OilThermal(cal.thermal)
+        self.gear: int = Gear.P
+        self.drive_mode = Selector.D  # the last accepted of D / M
+        self.shift: _Shift | None = None
+        self.queued: tuple[int, int] | None = None  # (direction, paddle-edge time)
+        self.reject = RejectReason.NONE
+        self.lockup = False
+        self.output_rpm = 0.0
+        self.speed_kph = 0.0
+        self.counter = 0
+        self.manual_until_ns = -1  # paddles in D: schedule suspended until then
+        self.last_end_ns = -(1 << 62)
+        self.last_direction = 0
+        self._prev_up = self._prev_down = False
+        self._prev_pedal = 0.0
+        self._prev_selector: int | None = None
+
+    # ---- predictions -----------------------------------------------------------------
+
+    def engine_rpm_in(self, gear: int) -> float:
+        """Engine (turbine) speed the current output speed gives in `gear`."""
+        if _forward(gear):
+            return self.output_rpm * self.hw.gear_ratios[gear - 1]
+        return self.output_rpm * self.hw.reverse_ratio if gear == Gear.R else 0.0
+
+    def _update_speeds(self, wheel_kph: tuple[float, float, float, float]) -> None:
+        fl, fr, rl, rr = wheel_kph
+        front, rear = (fl + fr) / 2.0, (rl + rr) / 2.0
+        self.speed_kph = (front + rear) / 2.0
+        axle_rpm = self.speed_kph / 3.6 / self.hw.rolling_radius_m * _RPM_PER_RAD_S  # 50/50 centre diff
+        self.output_rpm = axle_rpm * self.hw.final_drive * self.hw.transfer_high_ratio
+
+    # ---- the step --------------------------------------------------------------------
+
+    def step(self, now_ns: int, i: TcuInputs) -> TcuOutputs:
+        lost = not (i.engine_ok and i.wheels_ok)
+        if i.wheels_ok:
+            self._update_speeds(i.wheel_kph)
+        event = self._advance_shift(now_ns) if self.shift is not None else None
+        self._selector(i, lost)
+        up_edge, down_edge = i.paddle_up and not self._prev_up, i.paddle_down and not self._prev_down
+        self._prev_up, self._prev_down = i.paddle_up, i.paddle_down
+        if _forward(self.gear):
+            if up_edge != down_edge:  # both at once: ignored
+                self._paddle(now_ns, 1 if up_edge else -1, i, lost)
+            if self.shift is None and self.queued is not None:
+                direction, request_ns = self.queued
+                self.queued = None
+                self._driver_shift(now_ns, direction, request_ns, i, lost)
+            if self.shift is None and not lost:
+                self._automatic(now_ns, i)
+        self._prev_pedal = i.accel_pct
+        self._update_lockup(i, lost)
+        temp = self.thermal.step(now_ns, self._slip_power_w(i) if i.engine_ok else 0.0)
+        return self._outputs(now_ns, i, lost, temp, event)
+
+    # ---- driver requests -------------------------------------------------------------
+
+    def _selector(self, i: TcuInputs, lost: bool) -> None:
+        changed = i.selector != self._prev_selector
+        self._prev_selector = i.selector
+        if i.selector not in _SELECTORS:
+            return
+        want, have = _selector_gear_class(i.selector), _gear_class(self.gear)
+        if want == have:
+            if want == 1:
+                self.drive_mode = Selector(i.selector)
+            return
+        if want != Gear.N:
+            if lost:  # no speed: nothing but N engages
+                if changed:
+                    self.reject = RejectReason.INPUT_LOST
+                return
+            needs_standstill = want in (Gear.P, Gear.R) or have in (Gear.P, Gear.R)
+            if needs_standstill and self.speed_kph > self.cal.standstill_kph:
+                if changed:
+                    self.reject = RejectReason.INTERLOCK
+                return
+        self.shift, self.queued = None, None  # a garage change overrides any shift
+        if want == 1:
+            self.gear = self._lowest_safe_gear()
+            self.drive_mode = Selector(i.selector)
+        else:
+            self.gear = want
+        self.reject = RejectReason.NONE
+
+    def _lowest_safe_gear(self) -> int:
+        for g in range(1, self.hw.gear_count + 1):
+            if self.engine_rpm_in(g) <= self.cal.max_downshift_rpm:
+                return g
+        return self.hw.gear_count
+
+    def _paddle(self, now_ns: int, direction: int, i: TcuInputs, lost: bool) -> None:
+        if self.shift is not None and not lost and not self.thermal.limp:
+            if self.queued is None:
+                self.queued = (direction, now_ns)  # a second press is queued once...
+            elif self.queued[0] != direction:
+                self.queued = None  # ...an opposite press cancels it; a third is dropped
+        else:
+            self._driver_shift(now_ns, direction, now_ns, i, lost)
+        if self.drive_mode == Selector.D and self.shift is not None:
+            self.manual_until_ns = now_ns + int(self.cal.paddle_hold_in_d_ms * _NS_PER_MS)
+
+    def _driver_shift(self, now_ns: int, direction: int, request_ns: int, i: TcuInputs, lost: bool) -> None:
+        """A paddle request: every protection applies; the answer is held in `reject` until the next."""
+        c, g = self.cal, self.gear
+        target = g + direction
+        if lost:
+            self.reject = RejectReason.INPUT_LOST
+        elif self.thermal.limp:
+            self.reject = RejectReason.OVERTEMP
+        elif not 1 <= target <= self.hw.gear_count:
+            self.reject = RejectReason.LIMIT
+        elif direction > 0 and i.upshift_inhibit:
+            self.reject = RejectReason.INTERLOCK
+        elif direction > 0 and self.engine_rpm_in(target) < c.min_upshift_rpm:
+            self.reject = RejectReason.UNDERREV
+        elif direction < 0 and self.engine_rpm_in(target) > c.max_downshift_rpm:
+            self.reject = RejectReason.OVERREV
+        else:
+            self.reject = RejectReason.NONE
+            self._start(now_ns, target, Trigger.PADDLE, request_ns, i)
+
+    # ---- the software's own decisions ------------------------------------------------
+
+    def _automatic(self, now_ns: int, i: TcuInputs) -> None:
+        c, g = self.cal, self.gear
+        top = self.hw.gear_count
+        manual = (self.drive_mode == Selector.M and not self.thermal.limp) or now_ns < self.manual_until_ns
+        if manual:
+            in_d = self.drive_mode == Selector.D or self.thermal.limp
+            at_limiter = (i.engine_rpm >= c.limiter_rpm and g < top and not i.upshift_inhibit
+                          and self.engine_rpm_in(g + 1) >= c.min_upshift_rpm)  # not a slipping converter
+            if at_limiter and (in_d or g in c.limiter_upshift_gears):
+                self._start(now_ns, g + 1, Trigger.LIMITER, now_ns, i)
+            elif g > 1 and self.engine_rpm_in(g) < c.anti_stall_rpm:
+                self._start(now_ns, g - 1, Trigger.SCHEDULE, now_ns, i)
+            return
+        pedal, sched = i.accel_pct, c.schedule
+        if self._prev_pedal < c.kickdown_pedal_pct <= pedal:
+            for k in range(max(1, g - c.kickdown_max_steps), g):
+                if self.engine_rpm_in(k) <= c.kickdown_max_rpm:
+                    self._start(now_ns, k, Trigger.KICKDOWN, now_ns, i)
+                    return
+        dwell_ns = int(c.min_dwell_ms * _NS_PER_MS)
+        settled = now_ns - self.last_end_ns >= dwell_ns
+        if g < top and self.output_rpm > sched.upshift_rpm(g, pedal) and not i.upshift_inhibit:
+            if self.last_direction >= 0 or settled:
+                self._start(now_ns, g + 1, Trigger.SCHEDULE, now_ns, i)
+            return
+        k = g
+        while k > 1 and self.output_rpm < sched.downshift_rpm(k, pedal):
+            k -= 1
+        if k < g and (self.last_direction <= 0 or settled):
+            self._start(now_ns, k, Trigger.SCHEDULE, now_ns, i)
+
+    # ---- shift execution -------------------------------------------------------------
+
+    def _start(self, now_ns: int, target: int, trigger: Trigger, request_ns: int, i: TcuInputs) -> None:
         c = self.cal
-        event = None
-        if self.shift_start_ns is None:
-            if inputs.engine_rpm > c.upshift_rpm and self.gear < c.gear_count:
-                self.target, self.shift_start_ns = self.gear + 1, now_ns
-            elif inputs.engine_rpm < c.downshift_rpm and self.gear > 1 and inputs.vehicle_kph > 1.0:
-                self.target, self.shift_start_ns = self.gear - 1, now_ns
-        phase, progress, limit, kind = 0, 0.0, 2047.5, 0
-        if self.shift_start_ns is not None:
-            frac = (now_ns - self.shift_start_ns) / (c.shift_time_ms * 1e6)
-            if frac >= 1.0:
-                event = (self.gear, self.target, round((now_ns - self.shift_start_ns) / 1e6))
-                self.gear, self.shift_start_ns = self.target, None
+        up = target > self.gear
+        power_on = i.accel_pct > c.power_on_pedal_pct
+        kind = ((ShiftKind.POWER_ON_UP if power_on else ShiftKind.POWER_OFF_UP) if up
+                else (ShiftKind.POWER_ON_DOWN if power_on else ShiftKind.POWER_OFF_DOWN))
+        times = c.shift.of(kind)
+        hot = self.thermal.derated or self.thermal.limp
+        scale = _NS_PER_MS * (c.thermal.derate_time_factor if hot else 1.0)
+        fill_end = now_ns + int((c.shift.decision_ms + times.fill_ms) * scale)
+        torque_end = fill_end + int(times.torque_ms * scale)
+        inertia_end = torque_end + int(times.inertia_ms * scale)
+        cut = max(0.0, i.engine_torque_nm) * c.upshift_cut_pct / 100.0
+        self.shift = _Shift(self.gear, target, kind, trigger, request_ns, now_ns,
+                            fill_end, torque_end, inertia_end, cut)
+
+    def _advance_shift(self, now_ns: int) -> ShiftEvent | None:
+        s = self.shift
+        assert s is not None
+        if now_ns >= s.torque_end_ns and s.inertia_start_ns is None:
+            s.inertia_start_ns = now_ns
+        if now_ns < s.inertia_end_ns:
+            return None
+        self.gear, self.shift = s.to_gear, None
+        self.last_end_ns, self.last_direction = now_ns, 1 if s.up else -1
+        self.counter = (self.counter + 1) % 256
+        inertia_start = s.inertia_start_ns if s.inertia_start_ns is not None else s.torque_end_ns
+        return ShiftEvent(
+            from_gear=s.from_gear, to_gear=s.to_gear,
+            shift_time_ms=round((now_ns - s.request_ns) / _NS_PER_MS),
+            kind=s.kind, trigger=s.trigger, counter=self.counter,
+            dead_time_ms=round((inertia_start - s.request_ns) / _NS_PER_MS),
+            inertia_phase_ms=round((now_ns - inertia_start) / _NS_PER_MS),
+        )
+
+    def _phase(self, now_ns: int) -> tuple[ShiftPhase, float]:
+        s = self.shift
+        if s is None:
+            return ShiftPhase.IDLE, 0.0
+        if s.inertia_start_ns is not None:
+            start, end, phase = s.inertia_start_ns, s.inertia_end_ns, ShiftPhase.INERTIA
+        elif now_ns >= s.fill_end_ns:
+            start, end, phase = s.fill_end_ns, s.torque_end_ns, ShiftPhase.TORQUE
+        else:
+            start, end, phase = s.start_ns, s.fill_end_ns, ShiftPhase.FILL
+        return phase, min(100.0, max(0.0, 100.0 * (now_ns - start) / max(1, end - start)))
+
+    # ---- converter, heat, outputs ----------------------------------------------------
+
+    def _update_lockup(self, i: TcuInputs, lost: bool) -> None:
+        c = self.cal
+        turbine = self.engine_rpm_in(self.gear)
+        if lost or i.converter_open_request or not _forward(self.gear) or self.gear < c.lockup_min_gear:
+            self.lockup = False
+        elif self.shift is not None:
+            return  # lock-up state is held through a shift
+        elif self.lockup and turbine < c.lockup_open_rpm:
+            self.lockup = False
+        elif not self.lockup and turbine >= c.lockup_close_rpm:
+            self.lockup = True
+
+    def _slip_power_w(self, i: TcuInputs) -> float:
+        w_engine = i.engine_rpm / _RPM_PER_RAD_S
+        power = 0.0
+        if not self.lockup and self.gear in (*range(1, 9), Gear.R):
+            w_turbine = self.engine_rpm_in(self.gear) / _RPM_PER_RAD_S
+            power += max(0.0, i.engine_torque_nm) * max(0.0, w_engine - w_turbine)
+        s = self.shift
+        if s is not None and s.inertia_start_ns is not None:  # oncoming clutch slips to the new speed
+            w_sync = self.engine_rpm_in(s.to_gear) / _RPM_PER_RAD_S
+            power += abs(i.engine_torque_nm) * abs(w_engine - w_sync)
+        return power
+
+    def _outputs(self, now_ns: int, i: TcuInputs, lost: bool, temp: float, event: ShiftEvent | None) -> TcuOutputs:
+        c, s = self.cal, self.shift
+        phase, progress = self._phase(now_ns)
+        limit = c.thermal.limp_torque_limit_nm if self.thermal.limp else NO_TORQUE_LIMIT_NM
+        intervention, blip = Intervention.NONE, 0.0
+        if s is not None and phase is ShiftPhase.INERTIA:
+            if s.up:
+                intervention, limit = Intervention.UPSHIFT_CUT, min(limit, s.cut_nm)
             else:
-                phase = 1 if frac < 0.3 else 2 if frac < 0.5 else 3
-                progress = 100.0 * ((frac * 10) % 1.0)
-                if phase == 3 and self.target > self.gear:
-                    limit, kind = c.cut_torque_nm, 1
-        return TcuOutputs(self.gear, self.target, phase, progress, limit, kind, event)
+                intervention, blip = Intervention.DOWNSHIFT_BLIP, self.engine_rpm_in(s.to_gear)
+        manual = self.drive_mode == Selector.M and not self.thermal.limp and _forward(self.gear)
+        return TcuOutputs(
+            gear_actual=self.gear,
+            gear_target=s.to_gear if s is not None else self.gear,
+            mode=Mode.M if manual else Mode.D,
+            phase=phase,
+            progress_pct=progress,
+            reject_reason=self.reject,
+            converter_lockup=self.lockup,
+            inputs_lost=lost,
+            oil_temp_c=temp,
+            output_rpm=self.output_rpm,
+            torque_limit_nm=limit,
+            intervention=intervention,
+            blip_target_rpm=blip,
+            shift_event=event,
+        )

@@ -26,7 +26,7 @@ def build_nodes(emulate: frozenset[str], cal: Calibration, stage: StageSource) -
     if emulate & {"ECM", "ABS"}:
         out.append(PlantNode(Plant(c.engine, c.driveline, c.vehicle, c.hardware), stage))
     if "TCU" in emulate:
-        out.append(TcuNode(Tcu(c.tcu), cal.hash32))
+        out.append(TcuNode(Tcu(c.tcu, c.hardware), cal.hash32))
     if "HHB" in emulate:
         out.append(HhbNode(Hhb(c.hhb), cal.hash32))
     if "DCU" in emulate:

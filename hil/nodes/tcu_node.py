@@ -1,8 +1,11 @@
-"""TCU node: the shift software on `TCU_Status`, `TCU_TorqueRequest`, `TCU_ShiftEvent`."""
+"""TCU node: the shift software on `TCU_Status`, `TCU_TorqueRequest`, `TCU_ShiftEvent`, `TCU_Identity`.
+
+Reads DRV_Controls (selector, pedal, paddles), ECM_Engine, ABS_WheelSpeeds and HHB_Status.
+"""
 
 from __future__ import annotations
 
-from hil.models.tcu import Tcu, TcuInputs
+from hil.models.tcu import Tcu, TcuInputs, TcuOutputs
 from hil.nodes.identity import identity_signals
 from hil.runtime.node import RxView, Tx
 
@@ -17,33 +20,54 @@ class TcuNode:
     def __init__(self, model: Tcu, calibration_hash32: int) -> None:
         self.model = model
         self.identity = identity_signals(calibration_hash32)
-        self.events = 0
 
     def step(self, now_ns: int, rx: RxView) -> Tx:
-        ecm, abs_ = rx.signals("ECM_Engine"), rx.signals("ABS_WheelSpeeds")
-        out = self.model.step(now_ns, TcuInputs(ecm["EngineSpeed"], abs_["VehicleSpeed"]))
-        tx = Tx(cyclic={
-            "TCU_Status": {
-                "GearActual": float(out.gear_actual),
-                "GearTarget": float(out.gear_target),
-                "Mode": 0.0,
-                "ShiftInProgress": float(out.phase != 0),
-                "ShiftPhase": float(out.phase),
-                "ShiftProgress": out.progress_pct,
-                "OilTemp": 80.0,
-                "OutputSpeed": 0.0,
-            },
-            "TCU_TorqueRequest": {
-                "TorqueLimitRequest": out.torque_limit_nm,
-                "InterventionType": float(out.intervention),
-            },
-            "TCU_Identity": self.identity,
-        })
-        if out.shift_event is not None:
-            self.events = (self.events + 1) % 256
-            frm, to, ms = out.shift_event
-            tx.events.append(("TCU_ShiftEvent", {
-                "FromGear": float(frm), "ToGear": float(to), "ShiftTimeMs": float(ms),
-                "ShiftKind": 0.0 if to > frm else 3.0, "Trigger": 1.0, "EventCounter": float(self.events),
-            }))
-        return tx
+        drv, ecm, abs_, hhb = (rx.signals(m) for m in ("DRV_Controls", "ECM_Engine", "ABS_WheelSpeeds", "HHB_Status"))
+        drv_ok, hhb_ok = not rx.timed_out("DRV_Controls"), not rx.timed_out("HHB_Status")
+        out = self.model.step(now_ns, TcuInputs(
+            selector=int(drv["Selector"]),
+            accel_pct=drv["AccelPedal"] if drv_ok else 0.0,
+            paddle_up=drv_ok and drv["PaddleUp"] >= 0.5,
+            paddle_down=drv_ok and drv["PaddleDown"] >= 0.5,
+            engine_rpm=ecm["EngineSpeed"],
+            engine_torque_nm=ecm["EngineTorque"],
+            wheel_kph=(abs_["WheelSpeedFL"], abs_["WheelSpeedFR"], abs_["WheelSpeedRL"], abs_["WheelSpeedRR"]),
+            engine_ok=not rx.timed_out("ECM_Engine"),
+            wheels_ok=not rx.timed_out("ABS_WheelSpeeds"),
+            converter_open_request=hhb_ok and hhb["ConverterOpenRequest"] >= 0.5,
+            upshift_inhibit=hhb_ok and hhb["UpshiftInhibitRequest"] >= 0.5,
+        ))
+        return to_tx(out, self.identity)
+
+
+def to_tx(out: TcuOutputs, identity: dict[str, float]) -> Tx:
+    tx = Tx(cyclic={
+        "TCU_Status": {
+            "GearActual": float(out.gear_actual),
+            "GearTarget": float(out.gear_target),
+            "Mode": float(out.mode),
+            "ShiftInProgress": float(out.shift_in_progress),
+            "ShiftPhase": float(out.phase),
+            "ShiftProgress": float(round(out.progress_pct)),
+            "ShiftRejectReason": float(out.reject_reason),
+            "ConverterLockup": float(out.converter_lockup),
+            "InputsLost": float(out.inputs_lost),
+            "OilTemp": out.oil_temp_c,
+            "OutputSpeed": out.output_rpm,
+        },
+        "TCU_TorqueRequest": {
+            "TorqueLimitRequest": out.torque_limit_nm,
+            "InterventionType": float(out.intervention),
+            "BlipTargetSpeed": out.blip_target_rpm,
+        },
+        "TCU_Identity": identity,
+    })
+    ev = out.shift_event
+    if ev is not None:
+        tx.events.append(("TCU_ShiftEvent", {
+            "FromGear": float(ev.from_gear), "ToGear": float(ev.to_gear),
+            "ShiftTimeMs": float(ev.shift_time_ms), "ShiftKind": float(ev.kind), "Trigger": float(ev.trigger),
+            "EventCounter": float(ev.counter), "DeadTimeMs": float(ev.dead_time_ms),
+            "InertiaPhaseMs": float(ev.inertia_phase_ms),
+        }))
+    return tx

@@ -1,0 +1,59 @@
+"""Transmission oil temperature: one thermal mass heated by slip and cooled towards a reference.
+
+Heat comes from converter slip (engine torque × engine-turbine slip speed) and from clutch slip
+during shifts; the rally car's added oil cooler shows as a bigger cooling coefficient.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from hil.config.schema import Strict
+
+_NS_PER_S = 1_000_000_000
+
+
+class ThermalCalibration(Strict):
+    initial_oil_temp_c: float = Field(default=85.0, ge=-40, le=200)
+    cooling_reference_c: float = Field(default=85.0, ge=-40, le=150)  # oil-to-coolant exchanger target
+    heat_capacity_j_per_k: float = Field(default=30_000.0, gt=0)  # E: ~9 l ATF + case metal
+    cooling_w_per_k: float = Field(default=450.0, gt=0)  # E: rally adds an air-to-oil cooler
+    derate_c: float = Field(default=120.0, gt=0)  # domain.md §2.7: above ~120 °C slow, soft shifts
+    limp_c: float = Field(default=135.0, gt=0)  # ...above ~135 °C force auto (limp)
+    limp_exit_c: float = Field(default=128.0, gt=0)  # limp latches until the oil cools below this
+    derate_time_factor: float = Field(default=1.5, ge=1.0, le=5.0)  # phase durations × this when hot
+    limp_torque_limit_nm: float = Field(default=400.0, gt=0, le=2047.5)  # engine ceiling in limp
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ThermalCalibration:
+        if not self.derate_c < self.limp_c:
+            raise ValueError("derate_c must be below limp_c")
+        if not self.limp_exit_c < self.limp_c:
+            raise ValueError("limp_exit_c must be below limp_c (hysteresis)")
+        return self
+
+
+class OilThermal:
+    """Lumped oil temperature; `step` integrates over the time since the last call."""
+
+    def __init__(self, cal: ThermalCalibration) -> None:
+        self.cal = cal
+        self.temp_c = cal.initial_oil_temp_c
+        self.limp = self.temp_c >= cal.limp_c
+        self._last_ns: int | None = None
+
+    def step(self, now_ns: int, slip_power_w: float) -> float:
+        c = self.cal
+        dt_s = 0.0 if self._last_ns is None else (now_ns - self._last_ns) / _NS_PER_S
+        self._last_ns = now_ns
+        cooling_w = c.cooling_w_per_k * (self.temp_c - c.cooling_reference_c)
+        self.temp_c += (max(0.0, slip_power_w) - cooling_w) * dt_s / c.heat_capacity_j_per_k
+        if self.temp_c >= c.limp_c:
+            self.limp = True
+        elif self.temp_c < c.limp_exit_c:
+            self.limp = False
+        return self.temp_c
+
+    @property
+    def derated(self) -> bool:
+        return self.temp_c >= self.cal.derate_c
