@@ -284,3 +284,33 @@ def test_repeated_bad_crc_frames_during_an_event_are_a_lever_timeout_fault(rig: 
     assert last(trace, "FaultCode") == HhbFault.LEVER_TIMEOUT
     player.run_for(500 * MS)
     assert last(trace, "RearBrakePressure") == 0.0
+
+
+def test_release_before_the_rear_locks_goes_straight_from_applying_to_releasing(rig: tuple[Player, Trace]) -> None:
+    player, trace = rig
+    dcu_opened(player)
+    player.set("DRV_Controls", HandbrakeLever=ON)
+    player.run_for(80 * MS)  # pressure rising, rear wheels still turning
+    assert last(trace, "State") == HhbState.APPLYING and last(trace, "RearBrakePressure") > 0.0
+    t0 = player.session.clock.now_ns()
+    player.set("DRV_Controls", HandbrakeLever=REST)
+    player.run_for(300 * MS)
+    states = [int(s["State"]) for _, s in hhb(trace, t0)]
+    assert states[0] == HhbState.RELEASING and states[-1] == HhbState.OFF
+    assert HhbState.LOCKED not in states
+
+
+@pytest.mark.parametrize("phase", ["APPLYING", "RELEASING"])
+def test_implausible_lever_mid_event_is_a_fault(rig: tuple[Player, Trace], phase: str) -> None:
+    player, trace = rig
+    pull_to_lock(player, trace)
+    if phase == "APPLYING":
+        drive(player, 35.0)  # rear turning again: back to APPLYING
+    else:
+        player.set("DRV_Controls", HandbrakeLever=REST)
+    player.run_for(30 * MS)
+    assert last(trace, "State") == HhbState[phase]
+    player.set("DRV_Controls", HandbrakeLever=-15.0)
+    player.run_for(20 * MS)
+    assert last(trace, "State") == HhbState.FAULT
+    assert last(trace, "FaultCode") == HhbFault.LEVER_IMPLAUSIBLE
