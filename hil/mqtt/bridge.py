@@ -33,6 +33,7 @@ from hil.stage.player import StagePlayer
 PUBLISH_TIMEOUT_S = 5.0
 SHUTDOWN_S = 3.0  # after stop: flush what is queued and say "offline" within this bound
 STATUS_POLL_S = 0.1
+YIELD_EVERY = 8  # publications between forced yields to the event loop (CAN deadlines)
 
 
 @dataclass
@@ -67,7 +68,7 @@ class MqttBridge:
         self.commands = Commands(CommandContext(
             player=player, nodes=session.nodes, calibration=calibration,
             stages_dir=resolve(rig_file.parent, cfg.stages_dir), now_ns=session.clock.now_ns,
-            on_event=self.publish_event,
+            on_event=self.publish_event, codec=session.codec,
         ))
         # message -> telemetry period (0: every frame, for event messages); absent: not published
         self._period_ns: dict[str, int] = {}
@@ -290,6 +291,8 @@ class MqttBridge:
                 await ob.wake.wait()
                 continue
             self.stats.published += 1
+            if self.stats.published % YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # a QoS 0 publish may complete without yielding: let the CAN loop in
 
     def _telemetry(self, spec: MessageSpec, t_ns: int, sig: Signals) -> bytes:
         labels = {k: spec.choices[k].get(int(v), str(int(v))) for k, v in sig.items() if k in spec.choices}

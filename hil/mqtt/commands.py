@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from hil.bus.codec import Codec
 from hil.config.calibration import Calibration, CalibrationSet
 from hil.config.schema import key_path
 from hil.errors import ConfigError
@@ -27,6 +28,7 @@ from hil.stage.timeline import Timeline, standing_start
 ErrorCode = Literal["malformed", "unknown_command", "invalid", "not_found", "forbidden", "not_supported"]
 EMBEDDED_STAGES: dict[str, Callable[[], Timeline]] = {"standing_start": standing_start}
 REPLY_CACHE = 1024
+STAGE_SUFFIXES = (".yaml", ".yml", ".csv")
 ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,128}$"
 
 
@@ -96,6 +98,7 @@ class CommandContext:
     stages_dir: Path
     now_ns: Callable[[], int]
     on_event: Callable[[str, dict[str, Any]], None] = lambda kind, fields: None
+    codec: Codec | None = None  # binds a stage's expectations to the DBC
 
 
 class Commands:
@@ -179,12 +182,12 @@ class Commands:
     def _find_stage(self, spec: str) -> Timeline:
         root = self.ctx.stages_dir.resolve()
         if "/" not in spec and "\\" not in spec and "." not in spec:
-            if spec in EMBEDDED_STAGES:
-                return EMBEDDED_STAGES[spec]()
-            matches = sorted(root.glob(f"{spec}.*")) if root.is_dir() else []
+            matches = [p for p in sorted(root.glob(f"{spec}.*")) if p.suffix in STAGE_SUFFIXES] if root.is_dir() else []
             if not matches:
-                raise CommandError("not_found", f"no stage named '{spec}' (embedded: "
-                                    f"{', '.join(EMBEDDED_STAGES)}; files in {root})")
+                if spec in EMBEDDED_STAGES:
+                    return EMBEDDED_STAGES[spec]()
+                raise CommandError("not_found", f"no stage named '{spec}' in {root} "
+                                   f"(embedded: {', '.join(EMBEDDED_STAGES)})")
             path = matches[0]
         else:
             path = (root / spec).resolve()
@@ -193,7 +196,7 @@ class Commands:
             if not path.is_file():
                 raise CommandError("not_found", f"no stage file '{spec}' in {root}")
         try:
-            return load_stage(path)
+            return load_stage(path, self.ctx.codec)
         except ConfigError as exc:
             raise CommandError("invalid", str(exc)) from None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import shutil
 import socket
 import subprocess
@@ -35,7 +36,9 @@ class Broker:
     proc: subprocess.Popen[bytes] | None = None
 
     def config(self) -> Path:
-        lines = [f"listener {self.port} 127.0.0.1", "persistence false", "log_dest none"]
+        # as root, mosquitto drops to user "mosquitto", who cannot read pytest's 0700 tmp_path
+        lines = [f"listener {self.port} 127.0.0.1", "persistence false", "log_dest none",
+                 f"user {getpass.getuser()}"]
         if self.users:
             passwd = self.tmp / "passwd"
             passwd.write_text("")
