@@ -1,7 +1,7 @@
 """Regression verdicts: every KPI of a candidate run against its baseline, within tolerances.
 
 Tolerances come from a TOML file next to the stages (`stages/tolerances.toml`): a default
-and per-KPI glob patterns (the longest matching pattern wins), each with the direction that
+and per-KPI glob patterns (an exact name wins, else the longest matching pattern), each with the direction that
 is better and an absolute and/or relative bound. Validated like every config file.
 """
 
@@ -37,8 +37,8 @@ class Tolerance(Strict):
     def describe(self) -> str:
         if self.better == "info":
             return "info only"
-        parts = [f"{self.abs:g}" if self.abs else "", f"{self.rel_pct:g} %" if self.rel_pct else ""]
-        bound = " | ".join(p for p in parts if p) or "0"
+        parts = [p for p in (f"{self.abs:g}" if self.abs else "", f"{self.rel_pct:g} %" if self.rel_pct else "") if p]
+        bound = f"max({', '.join(parts)})" if len(parts) == 2 else (parts[0] if parts else "0")
         return {"lower": "≤ +", "higher": "≥ −", "equal": "± "}[self.better] + bound
 
 
@@ -53,6 +53,9 @@ class Tolerances:
     spec: ToleranceFile
 
     def for_kpi(self, name: str) -> Tolerance:
+        exact = self.spec.kpi.get(name)
+        if exact is not None:
+            return exact
         best: tuple[int, Tolerance] | None = None
         for pattern, tol in self.spec.kpi.items():
             if fnmatch.fnmatchcase(name, pattern) and (best is None or len(pattern) > best[0]):
