@@ -12,7 +12,9 @@ from hil.commands.common import add_bus_flags, default_rig, parse_nodes
 from hil.config.rig import load_rig
 from hil.mqtt.bridge import MqttBridge
 from hil.mqtt.service import build_bridge, run_with_bridge, with_mqtt_flag
+from hil.results.folder import recording
 from hil.results.latency import HandbrakeLatencyObserver
+from hil.results.report import write_run_report
 from hil.results.summary import RunSummary
 from hil.runtime.session import Session
 from hil.stage.player import StagePlayer
@@ -52,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
     player = StagePlayer(prep.stage)
     with session_for(prep, out, player=player) as session:
         session.observers += [summary, latency]
-        asyncio.run(_run(session, duration_ns, build_bridge(prep, session, player)))
+        with recording(session, prep, out, duration_ns) as results:  # events, KPIs, trace, verdicts, progress
+            asyncio.run(_run(session, duration_ns, build_bridge(prep, session, player)))
         write_run_info(out, prep, session, duration_ns)
         wall = time.perf_counter() - wall0
         print(f"{rig.name}: {prep.stage.name} on {prep.calibration.values.meta.name} "
@@ -64,8 +67,10 @@ def run(args: argparse.Namespace) -> int:
         h = session.health
         print(f"frames: {h.frames_tx} sent, {h.frames_rx} received, {h.bad_frames} bad, "
               f"{h.tx_errors + h.rx_errors} bus errors")
-    print(f"results: {out}")
-    return 0
+    print(f"results: {out}  (report: {write_run_report(out)})")
+    for v in results.verdicts:
+        print(f"{'pass' if v.passed else 'FAIL'}  {v.name}: {v.detail}")
+    return 1 if results.failed else 0
 
 
 async def _run(session: Session, duration_ns: int, bridge: MqttBridge | None) -> None:

@@ -17,6 +17,7 @@ from hil.app import Prepared
 from hil.config.calibration import Calibration
 from hil.errors import ConfigError
 from hil.results.events import Event, EventThresholds, read_events, write_events
+from hil.results.junit import Case, Suite, write_junit
 from hil.results.kpis import (
     DEFAULT_LIMITER_BAND_RPM,
     DEFAULT_LIMITER_RPM,
@@ -28,11 +29,16 @@ from hil.results.kpis import (
 )
 from hil.results.progress import ProgressObserver, run_progress
 from hil.results.signals import SignalTraceWriter
+from hil.results.trace import Trace
 from hil.runtime.session import Session
+from hil.stage.timeline import Timeline
+from hil.stage.verdicts import Verdict, evaluate
 
 EVENTS_FILE = "events.json"
 KPIS_FILE = "kpis.json"
 RUN_FILE = "run.json"
+VERDICTS_FILE = "verdicts.json"
+JUNIT_FILE = "junit.xml"
 
 
 def _number(section: object, name: str, default: float) -> float:
@@ -53,18 +59,46 @@ def kpi_settings(cal: Calibration) -> KpiSettings:
 
 
 class RunResults:
-    """Observers for one run and the writer of its files; `finish()` on every exit path."""
+    """Observers for one run and the writer of its files; `finish()` on every exit path.
 
-    def __init__(self, out_dir: Path, settings: KpiSettings | None = None, *, signal_trace: bool = True) -> None:
+    With a stage's expectations, the messages they read are kept in memory (only those) and
+    judged at the end: `verdicts.json` and `junit.xml`.
+    """
+
+    def __init__(self, out_dir: Path, settings: KpiSettings | None = None, *, signal_trace: bool = True,
+                 stage: Timeline | None = None, duration_ns: int | None = None) -> None:
         self.out_dir = out_dir
         self.kpi = KpiObserver(settings or KpiSettings())
         self.trace = SignalTraceWriter(out_dir) if signal_trace else None
+        self.stage = stage
+        # expectations speak of the whole stage: a run cut short by --duration is not judged
+        whole = stage is not None and (duration_ns is None or duration_ns >= stage.duration_ns)
+        self.expectations = tuple(getattr(stage, "expectations", ()) or ()) if whole else ()
+        needed = frozenset({"ABS_WheelSpeeds"}).union(*(e.messages for e in self.expectations))
+        self.checked = Trace(only=needed) if self.expectations else None
+        self.verdicts: list[Verdict] = []
         self._finished = False
 
     def attach(self, session: Session) -> None:
         session.observers.append(self.kpi)
         if self.trace is not None:
             session.observers.append(self.trace)
+        if self.checked is not None:
+            session.observers.append(self.checked)
+
+    @property
+    def failed(self) -> bool:
+        return any(not v.passed for v in self.verdicts)
+
+    def _judge(self) -> None:
+        if self.checked is None or self.stage is None:
+            return
+        self.verdicts = evaluate(self.expectations, self.checked, self.kpi.events, end_ns=self.stage.duration_ns)
+        (self.out_dir / VERDICTS_FILE).write_text(json.dumps([v.to_json() for v in self.verdicts], indent=1) + "\n")
+        name = self.stage.name
+        write_junit(self.out_dir / JUNIT_FILE, [Suite(name, [
+            Case(v.name, f"stage.{name}", None if v.passed else f"FAIL: {v.detail}", v.detail)
+            for v in self.verdicts])], "hil run")
 
     @property
     def events(self) -> list[Event]:
@@ -79,6 +113,7 @@ class RunResults:
         try:
             write_events(self.out_dir / EVENTS_FILE, self.kpi.events)
             write_kpis(self.out_dir / KPIS_FILE, kpis)
+            self._judge()
         finally:
             if self.trace is not None:
                 self.trace.close()
@@ -89,7 +124,7 @@ class RunResults:
 def recording(session: Session, prep: Prepared, out_dir: Path, duration_ns: int,
               *, progress: bool = True) -> Iterator[RunResults]:
     """Results folder and progress bar for one run, whatever drives the session; files written on exit."""
-    results = RunResults(out_dir, kpi_settings(prep.calibration))
+    results = RunResults(out_dir, kpi_settings(prep.calibration), stage=prep.stage, duration_ns=duration_ns)
     results.attach(session)
     try:
         if progress:

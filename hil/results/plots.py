@@ -78,7 +78,7 @@ def plot_run(run_dir: Path, png: Path, *, baseline_dir: Path | None = None,
                 message, signal, label = twin
                 ax2 = ax.twinx()
                 t, v = _series(run_dir, message, signal, False)
-                ax2.plot(t, v, color="#ff7f0e", linewidth=0.9, drawstyle="steps-post", label=label)
+                ax2.plot(t, v, color="#9467bd", linewidth=0.9, drawstyle="steps-post", label=label)
                 ax2.set_ylabel(label, fontsize=8)
             _mark_events(ax, events)
             ax.set_ylabel(title, fontsize=9)

@@ -33,7 +33,7 @@ STAGE_SUFFIXES = (".yaml", ".yml")
 def run_to_folder(prep: Prepared, out: Path, duration_ns: int, report: Report | None = None) -> Kpis:
     """Run a prepared virtual rig to `duration_ns` and write the whole results folder."""
     out.mkdir(parents=True, exist_ok=True)
-    results = RunResults(out, kpi_settings(prep.calibration))
+    results = RunResults(out, kpi_settings(prep.calibration), stage=prep.stage, duration_ns=duration_ns)
     with session_for(prep, out) as session:
         results.attach(session)
         try:

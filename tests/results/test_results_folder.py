@@ -71,3 +71,21 @@ def test_run_report_links_its_plot_and_lists_the_kpis(folder: Path) -> None:
     assert 'src="plots/run.png"' in page
     assert "shift.count" in page and "engine_speed_rpm.max" in page
     assert png_size(folder / "plots" / "run.png") == (800, 1000)
+
+
+def test_stage_expectations_are_judged_into_verdicts_and_junit(tmp_path: Path) -> None:
+    import json
+    import xml.etree.ElementTree as ET
+
+    from hil.stage.loader import load_stage
+    from tests.support import ROOT
+
+    prep = prepared()
+    stage = load_stage(ROOT / "stages" / "standing_start.yaml", prep.codec)
+    out = tmp_path / "v"
+    run_to_folder(prepared(stage=stage), out, stage.duration_ns)
+    verdicts = json.loads((out / "verdicts.json").read_text())
+    assert [v["name"] for v in verdicts] == [e.name for e in stage.expectations]
+    root = ET.parse(out / "junit.xml").getroot()
+    assert root.get("tests") == str(len(verdicts))
+    assert root.get("failures") == str(sum(not v["passed"] for v in verdicts))
