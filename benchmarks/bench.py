@@ -26,6 +26,7 @@ import can
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.bench_mqtt import bench_mqtt  # noqa: E402
 from hil.app import Prepared, prepare, session_for  # noqa: E402
 from hil.config.rig import load_rig  # noqa: E402
 from hil.runtime.clock import RealTimeClock  # noqa: E402
@@ -103,6 +104,7 @@ def bench_realtime(rt_s: float) -> Figures:
 BENCHES: dict[str, Callable[[argparse.Namespace], Figures]] = {
     "virtual": lambda a: bench_virtual(a.sim_s),
     "realtime": lambda a: bench_realtime(a.rt_s),
+    "mqtt": lambda a: bench_mqtt(a.rt_s),  # benchmarks/bench_mqtt.py: needs the mosquitto binary
 }
 
 

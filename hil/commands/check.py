@@ -11,6 +11,7 @@ from hil.bus.codec import Codec
 from hil.config.calibration import load_calibration
 from hil.config.rig import load_rig
 from hil.errors import ConfigError
+from hil.mqtt.config import check_files as check_mqtt_files
 from hil.stage.loader import load_stage
 
 
@@ -53,6 +54,10 @@ def run(args: argparse.Namespace) -> int:
     attempt("stage", lambda: load_stage(rig.stage_path).name)
     if codec:
         attempt("timeouts", lambda: check_timeouts(rig, codec[0]) or "ok")
+        mqtt = rig.spec.mqtt
+        if mqtt is not None:
+            attempt("mqtt", lambda: f"{check_mqtt_files(mqtt, rig.path, frozenset(codec[0].specs))} "
+                                    f"{mqtt.prefix_for(rig.name)}")
     for line in problems:
         print(f"error: {line}")
     if problems:

@@ -66,7 +66,7 @@ class MqttSection(Strict):
         return None if hz <= 0 else int(1e9 / hz)
 
 
-def check_files(section: MqttSection, rig_file: Path, messages: set[str] | frozenset[str]) -> None:
+def check_files(section: MqttSection, rig_file: Path, messages: set[str] | frozenset[str]) -> str:
     """What the schema cannot see: TLS files exist, per-message rates name DBC messages."""
     base = rig_file.parent
     if section.tls is not None:
@@ -81,6 +81,7 @@ def check_files(section: MqttSection, rig_file: Path, messages: set[str] | froze
             raise RigError(str(rig_file), f"mqtt.rates_hz.{name}", "no such message in the DBC")
     if section.reconnect_max_s < section.reconnect_min_s:
         raise RigError(str(rig_file), "mqtt.reconnect_max_s", "must be >= reconnect_min_s")
+    return f"{section.host}:{section.port}" + (" (TLS)" if section.tls else "")
 
 
 def resolve(base: Path, rel: str) -> Path:
