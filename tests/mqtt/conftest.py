@@ -17,7 +17,14 @@ MOSQUITTO = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sb
 ROOT = Path(__file__).resolve().parents[2]
 ACL_EXAMPLE = ROOT / "rigs" / "mosquitto" / "acl"
 
-pytestmark = pytest.mark.mqtt
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/mqtt carries the `mqtt` marker (`pytest -m mqtt`, `-m "not mqtt"`)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.mqtt)
 
 
 def free_port() -> int:
