@@ -374,14 +374,16 @@ class Tcu:
     # ---- converter, heat, outputs ----------------------------------------------------
 
     def _update_lockup(self, i: TcuInputs, lost: bool) -> None:
-        c = self.cal
+        c, s = self.cal, self.shift
         turbine = self.engine_rpm_in(self.gear)
+        if s is not None:  # a shift takes the turbine towards the target gear's speed
+            turbine = max(turbine, self.engine_rpm_in(s.to_gear))
         if lost or i.converter_open_request or not _forward(self.gear) or self.gear < c.lockup_min_gear:
             self.lockup = False
-        elif self.shift is not None:
-            return  # lock-up state is held through a shift
         elif self.lockup and turbine < c.lockup_open_rpm:
-            self.lockup = False
+            self.lockup = False  # low speed: open at once, shift or not
+        elif s is not None:
+            return  # never close in the middle of a shift
         elif not self.lockup and turbine >= c.lockup_close_rpm:
             self.lockup = True
 

@@ -1,0 +1,83 @@
+"""The `[tcu]` calibration: both shipped files load; a bad value names the file, the key and the reason."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from hil.config.calibration import load_calibration
+from hil.errors import CalibrationError
+from tests.support import RALLY, ROAD
+
+
+def edited(tmp_path: Path, pattern: str, replacement: str, base: Path = RALLY) -> Path:
+    text, n = re.subn(pattern, replacement, base.read_text(), count=1, flags=re.S | re.M)
+    assert n == 1, pattern
+    path = tmp_path / "cal.toml"
+    path.write_text(text)
+    return path
+
+
+def error_for(path: Path) -> CalibrationError:
+    with pytest.raises(CalibrationError) as info:
+        load_calibration(path)
+    assert info.value.file == str(path)
+    return info.value
+
+
+def test_both_shipped_calibrations_load_with_a_tcu_section() -> None:
+    for path in (RALLY, ROAD):
+        tcu = load_calibration(path).values.tcu
+        assert tcu.schedule.pairs == 7
+
+
+def test_rally_phase_times_are_shorter_than_road_for_every_kind() -> None:
+    rally, road = load_calibration(RALLY).values.tcu.shift, load_calibration(ROAD).values.tcu.shift
+    for kind in range(4):
+        r, p = rally.of(kind), road.of(kind)
+        assert rally.decision_ms + r.fill_ms + r.torque_ms + r.inertia_ms < \
+            road.decision_ms + p.fill_ms + p.torque_ms + p.inertia_ms
+
+
+def test_upshift_map_that_falls_with_pedal_is_rejected(tmp_path: Path) -> None:
+    err = error_for(edited(tmp_path, r"\[400, 540, 740, 1000, 1260\]", "[400, 540, 740, 700, 1260]"))
+    assert err.key == "tcu.schedule.upshift_output_rpm"
+    assert "monotonic" in err.reason
+
+
+def test_downshift_line_above_the_upshift_line_is_rejected(tmp_path: Path) -> None:
+    err = error_for(edited(tmp_path, r"\[344, 469, 656, 938, 1125\]", "[344, 469, 656, 938, 1250]"))
+    assert err.key == "tcu.schedule"
+    assert "hunts" in err.reason and "downshift_output_rpm[0][4]" in err.reason
+
+
+def test_map_rows_must_match_the_hardware_gear_count(tmp_path: Path) -> None:
+    path = edited(tmp_path, r"^\[hardware\]\n", "[hardware]\ngear_ratios = [4.7, 3.1, 2.1, 1.7, 1.3, 1.0]\n")
+    err = error_for(path)
+    assert err.key == "tcu.schedule.upshift_output_rpm"
+    assert "6 gears" in err.reason
+
+
+def test_map_row_of_the_wrong_width_is_rejected(tmp_path: Path) -> None:
+    err = error_for(edited(tmp_path, r"\[625, 844, 1156, 1562, 1969\]", "[625, 844, 1156, 1562]"))
+    assert err.key == "tcu.schedule.upshift_output_rpm"
+    assert "pedal_pct has 5" in err.reason
+
+
+def test_non_positive_phase_time_is_rejected(tmp_path: Path) -> None:
+    err = error_for(edited(tmp_path, r"power_on_up = \{ fill_ms = 40.0", "power_on_up = { fill_ms = 0.0"))
+    assert err.key == "tcu.shift.power_on_up.fill_ms"
+    assert "greater than 0" in err.reason
+
+
+def test_limiter_upshift_from_top_gear_is_rejected(tmp_path: Path) -> None:
+    err = error_for(edited(tmp_path, r"limiter_upshift_gears = \[\]", "limiter_upshift_gears = [8]"))
+    assert err.key == "tcu.limiter_upshift_gears"
+
+
+def test_unknown_tcu_key_is_rejected(tmp_path: Path) -> None:
+    err = error_for(edited(tmp_path, r"^\[tcu\]\n", "[tcu]\nshift_time_ms = 150.0\n"))
+    assert err.key == "tcu.shift_time_ms"
+    assert "unknown key" in err.reason

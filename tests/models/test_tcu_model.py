@@ -1,0 +1,134 @@
+"""The pure TCU model with hand-made inputs: hysteresis, dwell, thermal behaviour, schedule lookup."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hil.models.enums import Gear, Selector, ShiftKind
+from hil.models.hardware import HardwareCalibration
+from hil.models.tcu import Tcu, TcuCalibration, TcuInputs
+from hil.models.tcu_schedule import ShiftMapCalibration, interp
+from hil.models.tcu_thermal import OilThermal, ThermalCalibration
+
+MS = 1_000_000
+HW = HardwareCalibration()
+
+
+def kph_for_output(rpm: float, hw: HardwareCalibration = HW) -> float:
+    return rpm / hw.final_drive * 2 * math.pi / 60 * hw.rolling_radius_m * 3.6
+
+
+def inputs(kph: float, pedal: float = 20.0, selector: Selector = Selector.D, **kw: object) -> TcuInputs:
+    base: dict[str, object] = dict(selector=int(selector), accel_pct=pedal, paddle_up=False, paddle_down=False,
+                                   engine_rpm=2000.0, engine_torque_nm=200.0, wheel_kph=(kph,) * 4,
+                                   engine_ok=True, wheels_ok=True)
+    base.update(kw)
+    return TcuInputs(**base)  # type: ignore[arg-type]
+
+
+class Drive:
+    """Steps a Tcu every 10 ms and records its gear after each step."""
+
+    def __init__(self, cal: TcuCalibration | None = None) -> None:
+        self.tcu = Tcu(cal or TcuCalibration(), HW)
+        self.t = 0
+        self.gears: list[int] = []
+
+    def run(self, ms: int, i: TcuInputs) -> None:
+        for _ in range(ms // 10):
+            out = self.tcu.step(self.t, i)
+            self.gears.append(out.gear_actual)
+            self.t += 10 * MS
+
+    def shifts(self) -> int:
+        return sum(1 for a, b in zip(self.gears, self.gears[1:], strict=False) if a not in (b, Gear.P))
+
+
+def test_speed_wobbling_just_over_the_upshift_line_shifts_once() -> None:
+    cal = TcuCalibration()
+    line = cal.schedule.upshift_rpm(3, 20.0)
+    d = Drive(cal)
+    d.run(100, inputs(kph_for_output(line * 0.9)))
+    d.tcu.gear = 3  # start the experiment in 3rd
+    for n in range(400):  # ±15 output rpm around the line, well inside the hysteresis
+        d.run(10, inputs(kph_for_output(line + (15 if n % 2 else -15))))
+    assert d.gears[-1] == 4
+    assert d.shifts() == 1
+
+
+def test_dwell_holds_a_reversal_after_a_shift_for_the_calibrated_time() -> None:
+    cal = TcuCalibration()
+    d = Drive(cal)
+    up = cal.schedule.upshift_rpm(3, 20.0)
+    down = cal.schedule.downshift_rpm(4, 20.0)
+    d.run(50, inputs(kph_for_output(up * 0.9)))
+    d.tcu.gear = 3
+    d.run(300, inputs(kph_for_output(up + 20)))
+    assert d.tcu.gear == 4
+    t_shift = d.tcu.last_end_ns
+    d.run(500, inputs(kph_for_output(down - 20)))  # under the down line at once
+    assert d.tcu.gear == 4
+    d.run(1000, inputs(kph_for_output(down - 20)))
+    assert d.tcu.gear == 3
+    assert d.tcu.last_end_ns - t_shift >= cal.min_dwell_ms * MS
+
+
+def test_power_on_threshold_decides_the_shift_kind() -> None:
+    cal = TcuCalibration()
+    for pedal, kind in ((cal.power_on_pedal_pct + 5, ShiftKind.POWER_ON_UP), (0.0, ShiftKind.POWER_OFF_UP)):
+        t = Tcu(cal, HW)
+        t.step(0, inputs(0.0, pedal, Selector.M))
+        t.gear = 2
+        t.step(10 * MS, inputs(40.0, pedal, Selector.M, paddle_up=True))
+        assert t.shift is not None and t.shift.kind == kind
+
+
+def test_converter_slip_heats_the_oil_and_the_cooler_brings_it_back() -> None:
+    th = OilThermal(ThermalCalibration())
+    start = th.temp_c
+    for n in range(500):  # 5 s brake-stall: 600 Nm at 2,500 rpm into a stopped turbine ≈ 157 kW
+        th.step(n * 10 * MS, 600 * 2500 * 2 * math.pi / 60)
+    hot = th.temp_c
+    assert hot > start + 20
+    for n in range(500, 500 + 60_000):
+        th.step(n * 10 * MS, 0.0)
+    assert th.temp_c < start + 1
+
+
+def test_rally_oil_cooler_cools_faster_than_the_road_exchanger() -> None:
+    temps = []
+    for k in (450.0, 150.0):
+        th = OilThermal(ThermalCalibration(initial_oil_temp_c=130.0, cooling_w_per_k=k))
+        for n in range(3000):
+            th.step(n * 10 * MS, 0.0)
+        temps.append(th.temp_c)
+    assert temps[0] < temps[1]
+
+
+def test_limp_latches_until_the_oil_cools_below_the_exit_temperature() -> None:
+    cal = ThermalCalibration(initial_oil_temp_c=136.0)
+    th = OilThermal(cal)
+    assert th.limp
+    th.temp_c = cal.limp_exit_c + 1
+    th.step(0, 0.0)
+    assert th.limp
+    th.temp_c = cal.limp_exit_c - 1
+    th.step(10 * MS, 0.0)
+    assert not th.limp
+
+
+@given(st.floats(min_value=-50, max_value=150))
+def test_schedule_lines_are_monotonic_in_pedal_for_every_gear_pair(pedal: float) -> None:
+    sched = ShiftMapCalibration()
+    for g in range(1, sched.pairs + 1):
+        assert sched.upshift_rpm(g, pedal) <= sched.upshift_rpm(g, min(100.0, max(0.0, pedal) + 1))
+        assert sched.downshift_rpm(g + 1, pedal) < sched.upshift_rpm(g, pedal)
+
+
+@given(st.floats(min_value=0, max_value=100))
+def test_interp_stays_within_the_breakpoint_values(x: float) -> None:
+    xs, ys = (0.0, 25.0, 100.0), (10.0, 30.0, 20.0)
+    assert min(ys) <= interp(x, xs, ys) <= max(ys)
