@@ -63,7 +63,9 @@ class Codec:
         self._tx_counter: dict[int, int] = {}
         # Most frames repeat their content cycle after cycle (only the E2E header changes), so
         # cantools' results are memoised: encode by exact values, decode by payload minus header.
-        self._enc_cache: dict[int, dict[tuple[tuple[str, float], ...], bytes]] = {i: {} for i in self.by_id}
+        # The encode key is the signal names then their values, in the caller's order: one flat
+        # tuple (no per-signal pairs), unambiguous since names and values come in equal numbers.
+        self._enc_cache: dict[int, dict[tuple[object, ...], bytes]] = {i: {} for i in self.by_id}
         self._dec_cache: dict[int, dict[bytes, Signals]] = {i: {} for i in self.by_id}
 
     @classmethod
@@ -84,8 +86,9 @@ class Codec:
     def encode(self, name: str, values: Signals) -> tuple[int, bytes]:
         """Frame ID and payload; values are saturated to the DBC range, E2E applied."""
         spec = self.specs[name]
-        cache = self._enc_cache[spec.frame_id]
-        values_key = tuple(values.items())
+        frame_id = spec.frame_id
+        cache = self._enc_cache[frame_id]
+        values_key = (*values, *values.values())
         raw = cache.get(values_key)
         if raw is None:
             data = dict(spec.defaults)
@@ -93,16 +96,17 @@ class Codec:
             for key, value in values.items():
                 lo, hi = limits[key]  # KeyError on an unknown signal is a programming error
                 data[key] = lo if value < lo else hi if value > hi else value
-            raw = self._messages[spec.frame_id].encode(data, strict=False)
+            raw = self._messages[frame_id].encode(data, strict=False)
             if len(cache) >= _CACHE_LIMIT:
                 cache.clear()
             cache[values_key] = raw
+        if not spec.e2e:
+            return frame_id, raw
         payload = bytearray(raw)
-        if spec.e2e:
-            counter = self._tx_counter.get(spec.frame_id, -1) + 1
-            self._tx_counter[spec.frame_id] = counter % 15
-            protect(payload, spec.frame_id, counter)
-        return spec.frame_id, bytes(payload)
+        counter = self._tx_counter.get(frame_id, -1) + 1
+        self._tx_counter[frame_id] = counter % 15
+        protect(payload, frame_id, counter)
+        return frame_id, bytes(payload)
 
     def decode(self, spec: MessageSpec, data: bytes, rx: E2EReceiver | None) -> Decoded:
         """Decode a frame of known ID and right length; E2E-checked when protected."""

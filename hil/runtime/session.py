@@ -84,6 +84,7 @@ class Session:
             self._scheduled.append(sched)
             heapq.heappush(self._heap, (sched.next_step_ns, order))
         self._sendable = {s.name for s in codec.sent_by(emulate)}
+        self._cycle_ns = {s.name: s.cycle_ns for s in codec.specs.values() if s.cycle_ns}
         self._start_ns = start
         self._raw: list[_RawSource] = []  # heap entries with order -1-k are raw source k
         self._pump: ReceivePump | None = None
@@ -112,28 +113,30 @@ class Session:
         self._deliver(msg.arbitration_id, bytes(msg.data), self.clock.now_ns(), sent_here=False)
 
     def _deliver(self, frame_id: int, data: bytes, now_ns: int, sent_here: bool) -> None:
-        h = self.health
         spec = self.codec.by_id.get(frame_id)
         if spec is None:
-            h.unknown_id += 1
+            self.health.unknown_id += 1
             return
         if len(data) != spec.length:
-            h.bad_length += 1
+            self.health.bad_length += 1
             return
+        name = spec.name
+        store = self.store
         rx = self._receivers.get(frame_id)
         if rx is not None:
-            last = self.store.last_ok_ns.get(spec.name)
-            if last is not None and now_ns - last > self.store.timeouts_ns.get(spec.name, 1 << 62):
+            last = store.last_ok_ns.get(name)
+            if last is not None and now_ns - last > store.timeouts_ns.get(name, 1 << 62):
                 rx.reset()  # after a timeout the sender may have restarted its counter
         try:
             decoded = self.codec.decode(spec, data, rx)
         except Exception:  # cantools may reject a corrupt payload in many ways
-            h.decode_errors += 1
+            self.health.decode_errors += 1
             return
-        if decoded.status is not E2EStatus.OK:
-            h.e2e[f"{spec.name}:{decoded.status.name}"] += 1
-        self.store.update(spec.name, decoded.signals, now_ns, decoded.status)
-        if decoded.status.usable:
+        status = decoded.status
+        if status is not E2EStatus.OK:
+            self.health.e2e[f"{name}:{status.name}"] += 1
+        store.update(name, decoded.signals, now_ns, status)
+        if self.observers and status.usable:
             for obs in self.observers:
                 obs(now_ns, spec, decoded.signals, sent_here)
 
@@ -150,7 +153,7 @@ class Session:
         )
         try:
             # Never block the loop: a frame the bus cannot take now is late anyway, so count it.
-            self.bus.send(msg, timeout=0.0)
+            self.bus.send(msg, 0.0)
         except (can.CanError, OSError) as exc:
             # ENOBUFS, interface down, ... : counted, and the frame is not logged as sent.
             self.health.tx_errors += 1
@@ -165,8 +168,9 @@ class Session:
             self._failing_since_ns = None
             self._report(f"bus: sending again after {lost_ms:.0f} ms ({self.health.tx_errors} unsent so far)")
         self.health.frames_tx += 1
-        self._log(msg)
-        self._deliver(frame_id, data, t_ns, sent_here=True)
+        if self.recorder is not None:
+            self.recorder.write(msg)
+        self._deliver(frame_id, data, t_ns, True)
 
     def _report(self, text: str) -> None:
         if self.on_bus_state is not None:
@@ -194,19 +198,18 @@ class Session:
             return
         sched = self._scheduled[order]
         tx = sched.model.step(t_ns, RxView(self.store, t_ns))
-        for name, values in tx.cyclic.items():
-            sched.latest[name] = values
-        for name, due in sched.next_tx_ns.items():
-            if due <= t_ns and name in sched.latest:
-                spec = self.codec.specs[name]
-                assert spec.cycle_ns is not None
-                self._send(name, sched.latest[name], t_ns)
-                missed, nxt = 0, due + spec.cycle_ns
+        latest = sched.latest
+        latest.update(tx.cyclic)
+        next_tx = sched.next_tx_ns
+        for name, due in next_tx.items():
+            if due <= t_ns and name in latest:
+                self._send(name, latest[name], t_ns)
+                cycle = self._cycle_ns[name]
+                nxt = due + cycle
                 while nxt <= t_ns:  # real time fell behind: skip, never burst
-                    nxt += spec.cycle_ns
-                    missed += 1
-                self.health.late_frames += missed
-                sched.next_tx_ns[name] = nxt
+                    nxt += cycle
+                    self.health.late_frames += 1
+                next_tx[name] = nxt
         for name, values in tx.events:
             if name in self._sendable:
                 self._send(name, values, t_ns)
