@@ -19,12 +19,12 @@ from hil.models.enums import (
     Mode,
     RejectReason,
     Selector,
-    ShiftKind,
     ShiftPhase,
     Trigger,
 )
 from hil.models.hardware import HardwareCalibration
 from hil.models.tcu_schedule import ShiftMapCalibration, ShiftTimesCalibration
+from hil.models.tcu_shift import Shift, ShiftEvent
 from hil.models.tcu_thermal import OilThermal, ThermalCalibration
 
 _NS_PER_MS = 1_000_000
@@ -95,18 +95,6 @@ class TcuInputs:
 
 
 @dataclass(frozen=True, slots=True)
-class ShiftEvent:
-    from_gear: int
-    to_gear: int
-    shift_time_ms: int  # request to GearActual = new gear
-    kind: ShiftKind
-    trigger: Trigger
-    counter: int
-    dead_time_ms: int  # request to start of inertia phase
-    inertia_phase_ms: int
-
-
-@dataclass(frozen=True, slots=True)
 class TcuOutputs:
     gear_actual: int
     gear_target: int
@@ -126,25 +114,6 @@ class TcuOutputs:
     @property
     def shift_in_progress(self) -> bool:
         return self.phase is not ShiftPhase.IDLE
-
-
-@dataclass(slots=True)
-class _Shift:
-    from_gear: int
-    to_gear: int
-    kind: ShiftKind
-    trigger: Trigger
-    request_ns: int
-    start_ns: int
-    fill_end_ns: int
-    torque_end_ns: int
-    inertia_end_ns: int
-    cut_nm: float
-    inertia_start_ns: int | None = None
-
-    @property
-    def up(self) -> bool:
-        return self.to_gear > self.from_gear
 
 
 def _forward(gear: int) -> bool:
@@ -169,7 +138,7 @@ class Tcu:
         self.thermal = OilThermal(cal.thermal)
         self.gear: int = Gear.P
         self.drive_mode = Selector.D  # the last accepted of D / M
-        self.shift: _Shift | None = None
+        self.shift: Shift | None = None
         self.queued: tuple[int, int] | None = None  # (direction, paddle-edge time)
         self.reject = RejectReason.NONE
         self.lockup = False
@@ -326,50 +295,21 @@ class Tcu:
 
     def _start(self, now_ns: int, target: int, trigger: Trigger, request_ns: int, i: TcuInputs) -> None:
         c = self.cal
-        up = target > self.gear
-        power_on = i.accel_pct > c.power_on_pedal_pct
-        kind = ((ShiftKind.POWER_ON_UP if power_on else ShiftKind.POWER_OFF_UP) if up
-                else (ShiftKind.POWER_ON_DOWN if power_on else ShiftKind.POWER_OFF_DOWN))
-        times = c.shift.of(kind)
         hot = self.thermal.derated or self.thermal.limp
-        scale = _NS_PER_MS * (c.thermal.derate_time_factor if hot else 1.0)
-        fill_end = now_ns + int((c.shift.decision_ms + times.fill_ms) * scale)
-        torque_end = fill_end + int(times.torque_ms * scale)
-        inertia_end = torque_end + int(times.inertia_ms * scale)
-        cut = max(0.0, i.engine_torque_nm) * c.upshift_cut_pct / 100.0
-        self.shift = _Shift(self.gear, target, kind, trigger, request_ns, now_ns,
-                            fill_end, torque_end, inertia_end, cut)
+        self.shift = Shift.plan(
+            now_ns, self.gear, target, power_on=i.accel_pct > c.power_on_pedal_pct, trigger=trigger,
+            request_ns=request_ns, times=c.shift, slow_factor=c.thermal.derate_time_factor if hot else 1.0,
+            cut_nm=max(0.0, i.engine_torque_nm) * c.upshift_cut_pct / 100.0)
 
     def _advance_shift(self, now_ns: int) -> ShiftEvent | None:
         s = self.shift
         assert s is not None
-        if now_ns >= s.torque_end_ns and s.inertia_start_ns is None:
-            s.inertia_start_ns = now_ns
-        if now_ns < s.inertia_end_ns:
+        if not s.advance(now_ns):
             return None
         self.gear, self.shift = s.to_gear, None
         self.last_end_ns, self.last_direction = now_ns, 1 if s.up else -1
         self.counter = (self.counter + 1) % 256
-        inertia_start = s.inertia_start_ns if s.inertia_start_ns is not None else s.torque_end_ns
-        return ShiftEvent(
-            from_gear=s.from_gear, to_gear=s.to_gear,
-            shift_time_ms=round((now_ns - s.request_ns) / _NS_PER_MS),
-            kind=s.kind, trigger=s.trigger, counter=self.counter,
-            dead_time_ms=round((inertia_start - s.request_ns) / _NS_PER_MS),
-            inertia_phase_ms=round((now_ns - inertia_start) / _NS_PER_MS),
-        )
-
-    def _phase(self, now_ns: int) -> tuple[ShiftPhase, float]:
-        s = self.shift
-        if s is None:
-            return ShiftPhase.IDLE, 0.0
-        if s.inertia_start_ns is not None:
-            start, end, phase = s.inertia_start_ns, s.inertia_end_ns, ShiftPhase.INERTIA
-        elif now_ns >= s.fill_end_ns:
-            start, end, phase = s.fill_end_ns, s.torque_end_ns, ShiftPhase.TORQUE
-        else:
-            start, end, phase = s.start_ns, s.fill_end_ns, ShiftPhase.FILL
-        return phase, min(100.0, max(0.0, 100.0 * (now_ns - start) / max(1, end - start)))
+        return s.event(now_ns, self.counter)
 
     # ---- converter, heat, outputs ----------------------------------------------------
 
@@ -401,7 +341,7 @@ class Tcu:
 
     def _outputs(self, now_ns: int, i: TcuInputs, lost: bool, temp: float, event: ShiftEvent | None) -> TcuOutputs:
         c, s = self.cal, self.shift
-        phase, progress = self._phase(now_ns)
+        phase, progress = s.phase(now_ns) if s is not None else (ShiftPhase.IDLE, 0.0)
         limit = c.thermal.limp_torque_limit_nm if self.thermal.limp else NO_TORQUE_LIMIT_NM
         intervention, blip = Intervention.NONE, 0.0
         if s is not None and phase is ShiftPhase.INERTIA:

@@ -113,3 +113,24 @@ def test_gear_changes_only_ever_by_the_shift_event_and_never_skips_a_report() ->
     gears = [int(f.signals["GearActual"]) for f in trace.of("TCU_Status")]
     changes = [(a, b) for a, b in itertools.pairwise(gears) if a != b and 1 <= a <= 8]
     assert changes == [(int(e["FromGear"]), int(e["ToGear"])) for e in events(trace)]
+
+
+def brake_stall(calibration: Path) -> list[float]:
+    """OilTemp over a 7 s full-throttle brake-stall in D and 15 s of idling after it."""
+    tl = Timeline("brake_stall", 23 * NS)
+    tl.track("brake_bar").set(0, 150.0)
+    acc = tl.track("accel_pct")
+    acc.set(0, 0.0)
+    acc.set(NS, 100.0)
+    acc.set(8 * NS, 0.0)
+    _, trace = run_virtual(tl, calibration=calibration)
+    return [v for _, v in trace.series("TCU_Status", "OilTemp")]
+
+
+def test_converter_slip_heats_the_oil_and_the_rally_cooler_sheds_it_faster() -> None:
+    rally, road = brake_stall(RALLY), brake_stall(ROAD)
+    for oil in (rally, road):
+        assert oil[0] == pytest.approx(85.0, abs=1.0)
+        assert max(oil) > 105.0  # a stall pumps ~100 kW into the oil
+    assert max(rally) < max(road)
+    assert max(rally) - rally[-1] > max(road) - road[-1]
