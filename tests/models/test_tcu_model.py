@@ -132,3 +132,41 @@ def test_schedule_lines_are_monotonic_in_pedal_for_every_gear_pair(pedal: float)
 def test_interp_stays_within_the_breakpoint_values(x: float) -> None:
     xs, ys = (0.0, 25.0, 100.0), (10.0, 30.0, 20.0)
     assert min(ys) <= interp(x, xs, ys) <= max(ys)
+
+
+_step = st.tuples(
+    st.sampled_from([Selector.D, Selector.M, Selector.M, Selector.N, Selector.R, Selector.P]),
+    st.floats(min_value=0, max_value=100),  # pedal
+    st.booleans(), st.booleans(),  # paddles
+    st.floats(min_value=0, max_value=200),  # km/h
+    st.booleans(), st.booleans(),  # engine_ok, wheels_ok (mostly true below)
+    st.integers(min_value=1, max_value=60),  # held for this many 10 ms steps
+)
+
+
+@given(st.lists(_step, min_size=1, max_size=25))
+def test_forward_gear_changes_only_through_a_reported_shift_and_never_while_inputs_are_lost(
+        script: list[tuple[Selector, float, bool, bool, float, bool, bool, int]]) -> None:
+    cal = TcuCalibration()
+    tcu = Tcu(cal, HW)
+    t, prev = 0, None
+    for selector, pedal, up, down, kph, e_ok, w_ok, hold in script:
+        lost = not (e_ok or w_ok)  # lose both together now and then
+        for n in range(hold):
+            i = inputs(kph, pedal, selector, paddle_up=up and n < 3, paddle_down=down and n < 3,
+                       engine_rpm=max(650.0, kph * 60), engine_ok=not lost, wheels_ok=not lost)
+            out = tcu.step(t, i)
+            t += 10 * MS
+            assert out.gear_actual in (*range(0, 9), Gear.R, Gear.P)
+            assert 0.0 <= out.torque_limit_nm <= 2047.5
+            ev = out.shift_event
+            if ev is not None:
+                assert ev.dead_time_ms + ev.inertia_phase_ms == ev.shift_time_ms
+                assert abs(ev.to_gear - ev.from_gear) >= 1 and out.gear_actual == ev.to_gear
+            if prev is not None:
+                both_forward = 1 <= prev.gear_actual <= 8 and 1 <= out.gear_actual <= 8
+                if both_forward and out.gear_actual != prev.gear_actual:
+                    assert ev is not None and ev.from_gear == prev.gear_actual
+                if lost and not prev.shift_in_progress:
+                    assert not out.shift_in_progress  # nothing new starts without its inputs
+            prev = out
