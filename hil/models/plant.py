@@ -114,7 +114,8 @@ class Plant:
         if vc.traction_slip_target <= 0.0:
             return 1e9
         v_kph = abs(self.v) * KPH
-        fastest = max(abs(w) for w in self.wheel_speeds()) * self.hw.rolling_radius_m * KPH
+        w0, w1, w2, w3 = self.wheel_speeds()
+        fastest = max(abs(w0), abs(w1), abs(w2), abs(w3)) * self.hw.rolling_radius_m * KPH
         excess = fastest - v_kph * (1.0 + vc.traction_slip_target) - vc.traction_slip_offset_kph
         # proportional on the slip excess, filtered like an ESC's 10 ms torque request
         t_max = self.engine.torque_max_nm
@@ -174,9 +175,12 @@ class Plant:
         transfer_k = m * vc.cg_height_m / hw.wheelbase_m / 2.0
         surf = [self.surf[s] for s in inp.surfaces]
         crr_n = sum(s[1] for s in surf) / 4.0 * mg_cos
+        # per tyre: (mu, B, C, E, B(1-E), E*B), the magic formula's constants for this step
+        tyres = [(mu, sb, sc, se, sb * (1.0 - se), se * sb) for mu, _, sb, sc, se in surf]
         tb_front = inp.brake_bar * vc.front_brake_nm_per_bar
         tb_rear = inp.brake_bar * vc.rear_brake_nm_per_bar + inp.rear_brake_bar * vc.handbrake_nm_per_bar
         cap = [tb_front, tb_front, tb_rear, tb_rear, d.centre_nm, d.front_lock_nm, d.rear_lock_nm]
+        cap_c, cap_f, cap_r = cap[4], cap[5], cap[6]
         stick, sgn = self.stick, self.slip_sign
         cs = STICK_NS_PER_RAD * h
         connected, park = eng.connected, eng.park
@@ -193,6 +197,12 @@ class Plant:
         c, dcq, df, dr, v, we, wi = self.c, self.dc, self.df, self.dr, self.v, self.we, self.wi
         atan, sin, cos = math.atan, math.sin, math.cos
         te = 0.0
+        # per-tyre scratch, overwritten every substep (no allocation in the loop)
+        fx = [0.0, 0.0, 0.0, 0.0]
+        dfw = [0.0, 0.0, 0.0, 0.0]
+        kk = [0.0, 0.0, 0.0, 0.0]
+        bb = [0.0, 0.0, 0.0, 0.0]
+        a2 = a * a
         for _ in range(n_sub):
             # ---- engine and gearbox input ------------------------------------------------
             if connected and not inertia:
@@ -233,22 +243,18 @@ class Plant:
                 else:
                     q_c = t_in * rt * eta
                     m_c = j_in * old * rt
-            we = max(we, 0.0)
+            we = 0.0 if we < 0.0 else we  # = max(we, 0.0), no call
             # ---- tyres --------------------------------------------------------------------
             cf, cr = a * (c + dcq), a * (c - dcq)
             ws = (cf + df, cf - df, cr + dr, cr - dr)
             dtr = transfer_k * self.ax
             fzs = (fz_front - dtr, fz_front - dtr, fz_rear + dtr, fz_rear + dtr)
             den = v if v > V_SLIP_MIN_MPS else (-v if v < -V_SLIP_MIN_MPS else V_SLIP_MIN_MPS)
-            fx = [0.0, 0.0, 0.0, 0.0]
-            dfw = [0.0, 0.0, 0.0, 0.0]
-            kk = [0.0, 0.0, 0.0, 0.0]
-            bb = [0.0, 0.0, 0.0, 0.0]
             dfdv = 0.0
             for i in range(4):
-                mu, _, sb, sc, se = surf[i]
+                mu, sb, sc, se, sb_1_se, se_sb = tyres[i]
                 fz = fzs[i]
-                fz = max(fz, 0.0)
+                fz = 0.0 if fz < 0.0 else fz  # = max(fz, 0.0), no call
                 w = ws[i]
                 kap = (w * r - v) / den
                 bk = sb * kap
@@ -256,8 +262,8 @@ class Plant:
                 ang = sc * atan(phi)
                 muf = mu * fz
                 f = muf * sin(ang)
-                slope = muf * cos(ang) * sc / (1.0 + phi * phi) * (sb * (1.0 - se) + se * sb / (1.0 + bk * bk)) / den
-                slope = max(slope, 0.0)
+                slope = muf * cos(ang) * sc / (1.0 + phi * phi) * (sb_1_se + se_sb / (1.0 + bk * bk)) / den
+                slope = 0.0 if slope < 0.0 else slope  # = max(slope, 0.0), no call
                 fx[i] = f
                 dfw[i] = slope * r  # dF/dω
                 dfdv -= slope
@@ -278,7 +284,6 @@ class Plant:
             for _pass in range(4):
                 k0, k1, k2, k3 = kk
                 s01, t01, s23, t23 = k0 + k1, k0 - k1, k2 + k3, k2 - k3
-                a2 = a * a
                 k_cc = a2 * (s01 + s23) + m_c + jp2 + m_park
                 k_dd = a2 * (s01 + s23) + jp2
                 k_ff = s01
@@ -287,24 +292,22 @@ class Plant:
                 bq1 = a * (bb[0] + bb[1] - bb[2] - bb[3]) + jp2 * dcq
                 bq2 = bb[0] - bb[1]
                 bq3 = bb[2] - bb[3]
-                for j, coord in ((4, 1), (5, 2), (6, 3)):
-                    lk = cap[j]
-                    if lk > 0.0:
-                        if stick[j]:
-                            if coord == 1:
-                                k_dd += cs
-                            elif coord == 2:
-                                k_ff += cs
-                            else:
-                                k_rr += cs
-                        else:
-                            fr = h * lk * sgn[j]
-                            if coord == 1:
-                                bq1 -= fr
-                            elif coord == 2:
-                                bq2 -= fr
-                            else:
-                                bq3 -= fr
+                # diff clutches: centre on dc, front on df, rear on dr
+                if cap_c > 0.0:
+                    if stick[4]:
+                        k_dd += cs
+                    else:
+                        bq1 -= h * cap_c * sgn[4]
+                if cap_f > 0.0:
+                    if stick[5]:
+                        k_ff += cs
+                    else:
+                        bq2 -= h * cap_f * sgn[5]
+                if cap_r > 0.0:
+                    if stick[6]:
+                        k_rr += cs
+                    else:
+                        bq3 -= h * cap_r * sgn[6]
                 nc, ndc, ndf, ndr = _solve4(k_cc, a2 * (s01 - s23), a * t01, a * t23, k_dd, a * t01, -a * t23,
                                             k_ff, 0.0, k_rr, bq0, bq1, bq2, bq3)
                 ncf, ncr = a * (nc + ndc), a * (nc - ndc)
