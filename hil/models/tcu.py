@@ -30,6 +30,8 @@ from hil.models.tcu_thermal import OilThermal, ThermalCalibration
 _NS_PER_MS = 1_000_000
 _RPM_PER_RAD_S = 60.0 / (2.0 * math.pi)
 _SELECTORS = frozenset(int(s) for s in Selector)
+_ACCEL_TAU_S = 0.1  # output acceleration filter: wheel-speed quantisation is 0.25 km/h
+_MAX_ACCEL_MPS2 = 9.81  # 1 g: the most a car on tyres gains, for upshift anticipation
 
 
 class TcuCalibration(Strict):
@@ -52,6 +54,7 @@ class TcuCalibration(Strict):
     lockup_min_gear: int = Field(default=1, ge=1, le=8)
     lockup_close_rpm: float = Field(default=1300.0, gt=0)  # turbine speed that closes the lock-up
     lockup_open_rpm: float = Field(default=1000.0, gt=0)  # ...and opens it again
+    anticipate_upshifts: bool = True  # D: trigger early by the speed gained over the dead time
 
     @model_validator(mode="after")
     def _consistent(self) -> TcuCalibration:
@@ -143,7 +146,9 @@ class Tcu:
         self.reject = RejectReason.NONE
         self.lockup = False
         self.output_rpm = 0.0
+        self.output_accel_rpm_s = 0.0  # filtered d(output speed)/dt
         self.speed_kph = 0.0
+        self._speed_ns: int | None = None
         self.counter = 0
         self.manual_until_ns = -1  # paddles in D: schedule suspended until then
         self.last_end_ns = -(1 << 62)
@@ -160,19 +165,36 @@ class Tcu:
             return self.output_rpm * self.hw.gear_ratios[gear - 1]
         return self.output_rpm * self.hw.reverse_ratio if gear == Gear.R else 0.0
 
-    def _update_speeds(self, wheel_kph: tuple[float, float, float, float]) -> None:
+    def _update_speeds(self, now_ns: int, wheel_kph: tuple[float, float, float, float]) -> None:
         fl, fr, rl, rr = wheel_kph
         front, rear = (fl + fr) / 2.0, (rl + rr) / 2.0
         self.speed_kph = (front + rear) / 2.0
         axle_rpm = self.speed_kph / 3.6 / self.hw.rolling_radius_m * _RPM_PER_RAD_S  # 50/50 centre diff
-        self.output_rpm = axle_rpm * self.hw.final_drive * self.hw.transfer_high_ratio
+        output = axle_rpm * self.hw.final_drive * self.hw.transfer_high_ratio
+        if self._speed_ns is not None and now_ns > self._speed_ns:
+            dt_s = (now_ns - self._speed_ns) / 1e9
+            raw = (output - self.output_rpm) / dt_s
+            self.output_accel_rpm_s += dt_s / (_ACCEL_TAU_S + dt_s) * (raw - self.output_accel_rpm_s)
+        self._speed_ns = now_ns
+        self.output_rpm = output
+
+    def _upshift_lead_rpm(self, power_on: bool) -> float:
+        """Output speed the car gains before the ratio moves: the engine must not pass the line meanwhile."""
+        c = self.cal
+        if not (c.anticipate_upshifts and power_on):
+            return 0.0
+        t = c.shift.power_on_up
+        dead_s = (c.shift.decision_ms + t.fill_ms + t.torque_ms) / 1000.0
+        # no car gains speed faster than its tyres allow: a wheelspin burst is not acceleration
+        max_accel = _MAX_ACCEL_MPS2 / self.hw.rolling_radius_m * _RPM_PER_RAD_S * self.hw.final_drive
+        return min(max(0.0, self.output_accel_rpm_s), max_accel) * dead_s
 
     # ---- the step --------------------------------------------------------------------
 
     def step(self, now_ns: int, i: TcuInputs) -> TcuOutputs:
         lost = not (i.engine_ok and i.wheels_ok)
         if i.wheels_ok:
-            self._update_speeds(i.wheel_kph)
+            self._update_speeds(now_ns, i.wheel_kph)
         event = self._advance_shift(now_ns) if self.shift is not None else None
         self._selector(i, lost)
         up_edge, down_edge = i.paddle_up and not self._prev_up, i.paddle_down and not self._prev_down
@@ -281,7 +303,9 @@ class Tcu:
                     return
         dwell_ns = int(c.min_dwell_ms * _NS_PER_MS)
         settled = now_ns - self.last_end_ns >= dwell_ns
-        if g < top and self.output_rpm > sched.upshift_rpm(g, pedal) and not i.upshift_inhibit:
+        lead = self._upshift_lead_rpm(pedal > c.power_on_pedal_pct)
+        lugs = g < top and self.engine_rpm_in(g + 1) < c.min_upshift_rpm  # e.g. a wheelspin burst
+        if g < top and self.output_rpm + lead > sched.upshift_rpm(g, pedal) and not i.upshift_inhibit and not lugs:
             if self.last_direction >= 0 or settled:
                 self._start(now_ns, g + 1, Trigger.SCHEDULE, now_ns, i)
             return

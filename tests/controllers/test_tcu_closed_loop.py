@@ -44,6 +44,12 @@ def test_full_throttle_in_d_upshifts_one_gear_at_a_time_in_the_calibrated_time(c
     assert [e["EventCounter"] for e in evs] == list(range(1, len(evs) + 1))
 
 
+def test_full_throttle_upshifts_are_anticipated_so_the_engine_stays_near_the_shift_line() -> None:
+    _, trace = run_virtual(full_throttle(12.0), calibration=ROAD)
+    line_rpm = 6700.0  # engine speed of the 100 % upshift line in calibrations/road.toml
+    assert max(rpm for _, rpm in trace.series("ECM_Engine", "EngineSpeed")) < line_rpm + 150.0
+
+
 def test_slow_throttle_sweep_never_hunts_with_the_plant_in_the_loop() -> None:
     tl = Timeline("sweep", 36 * NS)
     acc = tl.track("accel_pct")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -170,3 +171,20 @@ def test_forward_gear_changes_only_through_a_reported_shift_and_never_while_inpu
                 if lost and not prev.shift_in_progress:
                     assert not out.shift_in_progress  # nothing new starts without its inputs
             prev = out
+
+
+def test_upshift_is_triggered_early_by_the_speed_gained_over_the_dead_time() -> None:
+    triggers = []
+    for anticipate in (True, False):
+        d = Drive(TcuCalibration(anticipate_upshifts=anticipate))
+        line = d.tcu.cal.schedule.upshift_rpm(1, 100.0)
+        d.run(100, inputs(kph_for_output(line - 400), 100.0, Selector.N))  # rolling, steady
+        d.run(10, inputs(kph_for_output(line - 400), 100.0))  # D engages 1st
+        for n in range(300):  # accelerating at 1,000 output rpm/s towards the 1->2 line
+            d.run(10, inputs(kph_for_output(line - 400 + n * 10), 100.0))
+            if d.tcu.shift is not None:
+                triggers.append(d.tcu.output_rpm)
+                break
+    early, late = triggers
+    assert late > d.tcu.cal.schedule.upshift_rpm(1, 100.0)
+    assert late - early == pytest.approx(1000 * 0.09, abs=25)  # rally dead time: 20 + 40 + 30 ms
