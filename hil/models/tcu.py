@@ -195,8 +195,8 @@ class Tcu:
         lost = not (i.engine_ok and i.wheels_ok)
         if i.wheels_ok:
             self._update_speeds(now_ns, i.wheel_kph)
+        self._selector(i, lost)  # first: a garage change (e.g. to N) cancels a shift, completing or not
         event = self._advance_shift(now_ns) if self.shift is not None else None
-        self._selector(i, lost)
         up_edge, down_edge = i.paddle_up and not self._prev_up, i.paddle_down and not self._prev_down
         self._prev_up, self._prev_down = i.paddle_up, i.paddle_down
         if _forward(self.gear):
