@@ -22,6 +22,10 @@ class Tx:
     events: list[tuple[str, Signals]] = field(default_factory=list)
 
 
+_NO_TIMEOUT_NS = 1 << 62  # messages without a timeout (events) never time out once received
+_NEVER_NS = -(1 << 63)  # deadline of a message never received: timed out from the start
+
+
 class RxStore:
     """Latest good values of every message, with receive times and E2E status (shared per bus)."""
 
@@ -30,12 +34,15 @@ class RxStore:
         self.last_ok_ns: dict[str, int] = {}
         self.status: dict[str, E2EStatus] = {k: E2EStatus.NO_DATA for k in defaults}
         self.timeouts_ns = timeouts_ns
+        # last good frame + timeout, kept with `last_ok_ns`: nodes ask "timed out?" many times a step
+        self.deadline_ns: dict[str, int] = {}
 
     def update(self, name: str, signals: Signals, now_ns: int, status: E2EStatus) -> None:
         self.status[name] = status
         if status.usable:
             self.values[name] = signals
             self.last_ok_ns[name] = now_ns
+            self.deadline_ns[name] = now_ns + self.timeouts_ns.get(name, _NO_TIMEOUT_NS)
 
 
 class RxView:
@@ -53,10 +60,7 @@ class RxView:
 
     def timed_out(self, message: str) -> bool:
         """No good frame within the message's timeout (or none yet)."""
-        last = self._store.last_ok_ns.get(message)
-        if last is None:
-            return True
-        return self.now_ns - last > self._store.timeouts_ns.get(message, 1 << 62)
+        return self.now_ns > self._store.deadline_ns.get(message, _NEVER_NS)
 
     def status(self, message: str) -> E2EStatus:
         """Status of the last frame received for `message` (NO_DATA once timed out)."""

@@ -123,10 +123,8 @@ class Session:
         name = spec.name
         store = self.store
         rx = self._receivers.get(frame_id)
-        if rx is not None:
-            last = store.last_ok_ns.get(name)
-            if last is not None and now_ns - last > store.timeouts_ns.get(name, 1 << 62):
-                rx.reset()  # after a timeout the sender may have restarted its counter
+        if rx is not None and now_ns > store.deadline_ns.get(name, now_ns):
+            rx.reset()  # after a timeout the sender may have restarted its counter
         try:
             decoded = self.codec.decode(spec, data, rx)
         except Exception:  # cantools may reject a corrupt payload in many ways
