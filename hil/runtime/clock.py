@@ -105,6 +105,10 @@ class RealTimeClock:
         remaining = t_ns - self.now_ns()
         if remaining > self.spin_ns:
             await asyncio.sleep((remaining - self.spin_ns) / 1e9)
+        else:
+            # Late or nearly due: still yield once, or a session that cannot keep up starves the
+            # loop (no receive pump, no SIGTERM handler, no other task) for as long as it lags.
+            await asyncio.sleep(0)
         while self.now_ns() < t_ns:
             pass
         self.lateness.add(self.now_ns() - t_ns)
