@@ -16,6 +16,10 @@ from hil.bus.codec import Codec
 from hil.errors import StageError
 
 MAX_FRAMES = 5_000_000
+# A capture on several CPUs (`candump -L` on SocketCAN) stamps frames per CPU, so consecutive
+# timestamps can run a few microseconds backwards. Within this they keep log order at the
+# previous frame's time; a bigger step back means a broken or concatenated log.
+REORDER_TOLERANCE_NS = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +63,9 @@ def read_can_log(path: Path, start_ns: int = 0, file: str | None = None, key: st
                 if t0 is None:
                     t0 = msg.timestamp
                 t = start_ns + round((msg.timestamp - t0) * 1e9)
-                if t < last:
+                if t < last - REORDER_TOLERANCE_NS:
                     raise StageError(where, key, f"{path.name}: timestamps go back at frame {len(frames) + 1}")
-                last = t
+                t = last = max(t, last)
                 frames.append(RawFrame(t, msg.arbitration_id, bytes(msg.data), msg.is_extended_id))
                 if len(frames) > MAX_FRAMES:
                     raise StageError(where, key, f"{path.name}: more than {MAX_FRAMES} frames")
