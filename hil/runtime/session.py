@@ -75,17 +75,14 @@ class Session:
         self._heap: list[tuple[int, int]] = []
         self._scheduled: list[_Scheduled] = []
         start = clock.now_ns()
-        for order, model in enumerate(models):
-            offset = int((offsets_ms or {}).get(model.name, 0.0) * 1e6)
-            sched = _Scheduled(model, start + offset)
-            for spec in codec.sent_by(frozenset(model.nodes) & emulate):
-                if spec.cycle_ns:
-                    sched.next_tx_ns[spec.name] = start + offset
-            self._scheduled.append(sched)
-            heapq.heappush(self._heap, (sched.next_step_ns, order))
-        self._sendable = {s.name for s in codec.sent_by(emulate)}
-        self._cycle_ns = {s.name: s.cycle_ns for s in codec.specs.values() if s.cycle_ns}
+        self._emulate = emulate
         self._start_ns = start
+        self._offsets_ms = offsets_ms or {}
+        for model in models:
+            self.add_model(model)
+        self._sendable = {s.name for s in codec.sent_by(emulate)}
+        self._virtual = clock.virtual
+        self._cycle_ns = {s.name: s.cycle_ns for s in codec.specs.values() if s.cycle_ns}
         self._raw: list[_RawSource] = []  # heap entries with order -1-k are raw source k
         self._pump: ReceivePump | None = None
         # Told once when sending starts failing (ENOBUFS, interface down) and once when it recovers.
@@ -195,27 +192,47 @@ class Session:
             self._run_raw(t_ns, -1 - order)
             return
         sched = self._scheduled[order]
+        # The model steps on its deadline (exact dt); frames carry the time they really leave,
+        # which in real time may be later. A stall longer than a cycle skips, never bursts.
+        now = t_ns if self._virtual else self.clock.now_ns()
         tx = sched.model.step(t_ns, RxView(self.store, t_ns))
         latest = sched.latest
         latest.update(tx.cyclic)
         next_tx = sched.next_tx_ns
         for name, due in next_tx.items():
             if due <= t_ns and name in latest:
-                self._send(name, latest[name], t_ns)
+                self._send(name, latest[name], now)
                 cycle = self._cycle_ns[name]
                 nxt = due + cycle
-                while nxt <= t_ns:  # real time fell behind: skip, never burst
+                while nxt <= now:  # sent more than a cycle after its deadline: counted as late
                     nxt += cycle
                     self.health.late_frames += 1
                 next_tx[name] = nxt
         for name, values in tx.events:
             if name in self._sendable:
-                self._send(name, values, t_ns)
+                self._send(name, values, now)
         period = sched.model.period_ns
         sched.next_step_ns += period
-        while sched.next_step_ns <= t_ns:
+        while sched.next_step_ns <= now:
             sched.next_step_ns += period
         heapq.heappush(self._heap, (sched.next_step_ns, order))
+
+    @property
+    def start_ns(self) -> int:
+        """Clock time of the first deadline: every cyclic frame is due at start + k x cycle."""
+        return self._start_ns
+
+    def add_model(self, model: NodeModel) -> None:
+        """Schedule one more node model; its first step is at the session start plus its offset.
+        Models added at one instant step in the order they were added."""
+        order = len(self._scheduled)
+        first = self._start_ns + int(self._offsets_ms.get(model.name, 0.0) * 1e6)
+        sched = _Scheduled(model, first)
+        for spec in self.codec.sent_by(frozenset(model.nodes) & self._emulate):
+            if spec.cycle_ns:
+                sched.next_tx_ns[spec.name] = first
+        self._scheduled.append(sched)
+        heapq.heappush(self._heap, (first, order))
 
     def add_raw_frames(self, frames: Iterable[tuple[int, int, bytes, bool]]) -> None:
         """Send these frames byte for byte at their times (ns from the session start), e.g. a
