@@ -160,6 +160,21 @@ class Dcu:
         self._reclose_since: int | None = None
         self.mode = CentreMode.AUTO
 
+
+    def set_calibration(self, section: DcuCalibration | HardwareCalibration) -> None:
+        """A live calibration write: new gains and limits; integrators and lock torques kept."""
+        if isinstance(section, HardwareCalibration):
+            self.hw = section
+            return
+        self.cal = section
+        c, pi = section.centre, self._centre_pi
+        pi.kp, pi.ki, pi.i_max = c.kp_nm_per_kph, c.ki_nm_per_kph_s, c.integral_max_nm
+        for axle, a in (("front", section.front), ("rear", section.rear)):
+            old = self._active.pop(axle, None)
+            if isinstance(a, ActiveDiffCalibration):
+                new = self._active[axle] = _ActiveDiff(a)
+                if old is not None:
+                    new.lock_nm, new.pi.integral = old.lock_nm, old.pi.integral
     def step(self, now_ns: int, inputs: DcuInputs) -> DcuOutputs:
         dt_s = 0.0 if self._last_ns is None else (now_ns - self._last_ns) / _NS_PER_S
         self._last_ns = now_ns

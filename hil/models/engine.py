@@ -98,6 +98,15 @@ class Engine:
         self.on_limiter = False
         self.intervention_active = False
         self.torque_max_nm = 0.0
+        self._derive()
+
+    def set_calibration(self, cal: EngineCalibration) -> None:
+        """A live calibration write: new curve and time constants, torque state kept."""
+        self.cal = cal
+        self._derive()
+
+    def _derive(self) -> None:
+        cal = self.cal
         n = int(_TABLE_TOP_RPM / _TABLE_STEP_RPM) + 2
         self._table = [full_load_nm(cal, i * _TABLE_STEP_RPM) for i in range(n)]
         self._table_launch = [full_load_nm(cal, i * _TABLE_STEP_RPM, True) for i in range(n)]

@@ -108,6 +108,22 @@ class Plant:
         self._tc_limit = 1e9
         self._lu_cap = 0.0
 
+    def set_calibration(
+        self, section: EngineCalibration | DrivelineCalibration | VehicleCalibration | HardwareCalibration,
+    ) -> None:
+        """A live calibration write (MQTT `calibration/set`): the section reaches the sub-model
+        that uses it, derived tables are rebuilt, the physical state is kept."""
+        if isinstance(section, EngineCalibration):
+            self.ecal = section
+            self.engine.set_calibration(section)
+        elif isinstance(section, DrivelineCalibration):
+            self.dcal = self.driveline.cal = section
+        elif isinstance(section, VehicleCalibration):
+            self.vcal = section
+            self.surf = {n: (s.mu_peak, s.crr, s.shape_b, s.shape_c, s.shape_e) for n, s in section.surfaces.items()}
+        else:
+            self.hw = self.driveline.hw = section
+
     def _traction(self, dt_s: float) -> float:
         """ESC traction control, once per node step: an engine torque ceiling against wheelspin."""
         vc = self.vcal

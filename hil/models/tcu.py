@@ -138,7 +138,7 @@ class Tcu:
     def __init__(self, cal: TcuCalibration, hw: HardwareCalibration) -> None:
         self.cal = cal
         self.hw = hw
-        self.thermal = OilThermal(cal.thermal)
+        self.thermal = OilThermal(cal.thermal)  # set_calibration keeps it in step with self.cal
         self.gear: int = Gear.P
         self.drive_mode = Selector.D  # the last accepted of D / M
         self.shift: Shift | None = None
@@ -159,6 +159,15 @@ class Tcu:
 
     # ---- predictions -----------------------------------------------------------------
 
+
+    def set_calibration(self, section: TcuCalibration | HardwareCalibration) -> None:
+        """A live calibration write: maps, times and thermal limits apply from the next step; a
+        shift already running finishes on the times it started with."""
+        if isinstance(section, HardwareCalibration):
+            self.hw = section
+        else:
+            self.cal = section
+            self.thermal.cal = section.thermal
     def engine_rpm_in(self, gear: int) -> float:
         """Engine (turbine) speed the current output speed gives in `gear`."""
         if _forward(gear):
