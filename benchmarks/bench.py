@@ -4,8 +4,9 @@
     python benchmarks/bench.py --only virtual  # one figure
 
 Figures: virtual-time speed-up of a full `hil run` (simulated s per wall s), frame throughput in
-virtual time, real-time cyclic lateness against absolute deadlines (median/p99/max), and
-deadline-to-receiver frame latency on the virtual bus. Machines are noisy: run twice, quote medians.
+virtual time, real-time cyclic lateness (each node's wake-up against its absolute deadline:
+median/p99/max) and frame latency (a frame leaving the session to a receiver on the virtual bus
+holding it). Machines are noisy: run twice, quote medians.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def bench_realtime(rt_s: float) -> Figures:
     """Real-time run of the default rig on the virtual bus: wake-up lateness and frame latency.
 
     A second bus participant (a thread, as a real receiver would be) timestamps each frame on
-    arrival; latency = arrival - the frame's absolute deadline.
+    arrival; latency = arrival - the time the frame left the session (its log timestamp).
     """
     channel = f"bench-rt-{time.monotonic_ns()}"
     prep = _prepared(time="real", channel=channel)
