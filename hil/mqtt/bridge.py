@@ -25,6 +25,7 @@ from hil.mqtt.commands import CommandContext, Commands, RunningCalibration
 from hil.mqtt.config import MqttSection, resolve
 from hil.mqtt.outbox import Outbox, Outgoing
 from hil.mqtt.topics import Topics
+from hil.mqtt.verdicts import StageRecording
 from hil.results.events import Event
 from hil.runtime.clock import RealTimeClock
 from hil.runtime.session import Session
@@ -81,11 +82,18 @@ class MqttBridge:
         self._started = time.monotonic()
         self._status_key: tuple[Any, ...] = ()
         self._stage_done = False
+        self._recording: StageRecording | None = None  # the playing stage's expectation inputs
 
     # ---- session side: called from the CAN loop, never blocks ----------------------------
 
     def __call__(self, t_ns: int, spec: MessageSpec, sig: Signals, sent_here: bool) -> None:
         """Frame observer: rate-limit per message on bus time, queue without serialising."""
+        p = self.player
+        if p.timeline is not None and p.timeline.expectations:
+            rec = self._recording
+            if rec is None or rec.timeline is not p.timeline or rec.start_ns != p.start_ns:
+                rec = self._recording = StageRecording(p.timeline, p.start_ns)
+            rec(t_ns, spec, sig, sent_here)
         period = self._period_ns.get(spec.name)
         if period is None:
             return
@@ -153,19 +161,34 @@ class MqttBridge:
     def _queue_status(self, state: str | None = None) -> None:
         self.outbox.put_status(Outgoing(self.topics.status, _json(self.status(state)), qos=1, retain=True))
 
-    def _check_stage(self) -> None:
+    def _check_stage(self) -> StageRecording | None:
+        """Publish `stage_end` once a stage has run its length; return its recording to judge."""
+        finished: StageRecording | None = None
         now = self.session.clock.now_ns()
         p = self.player
         done = p.finished(now)
         if done and not self._stage_done and p.timeline is not None:
             self.publish_event("stage_end", {"stage": p.timeline.name, "reason": "completed",
                                              "elapsed_s": p.elapsed_ns(now) / 1e9})
+            rec, self._recording = self._recording, None
+            if rec is not None and rec.timeline is p.timeline:
+                finished = rec
         self._stage_done = done
+        return finished
+
+    async def _publish_verdicts(self, rec: StageRecording) -> None:
+        """One `verdict` event per expectation of the completed stage, at the stage's end time.
+        Judged in a worker thread: a long stage's checks must not hold up the CAN loop."""
+        t_end = rec.start_ns + rec.timeline.duration_ns
+        for v in await asyncio.to_thread(rec.verdicts):
+            self.publish_event("verdict", {"stage": rec.timeline.name, **v.to_json()}, t_end)
 
     async def _status_loop(self, stop: asyncio.Event) -> None:
         last = -1e9
         while not stop.is_set():
-            self._check_stage()
+            finished = self._check_stage()
+            if finished is not None:
+                await self._publish_verdicts(finished)
             now = self.session.clock.now_ns()
             p = self.player
             key = (p.playing and not p.finished(now), p.timeline.name if p.timeline else None,
@@ -208,7 +231,9 @@ class MqttBridge:
 
     async def _shutdown_guard(self, stop: asyncio.Event, link: asyncio.Task[None]) -> None:
         await stop.wait()
-        self._check_stage()
+        finished = self._check_stage()  # a run that stops at its stage's end still reports it
+        if finished is not None:
+            await self._publish_verdicts(finished)
         self.outbox.wake.set()
         _, pending = await asyncio.wait({link}, timeout=SHUTDOWN_S)
         if pending:
@@ -262,7 +287,9 @@ class MqttBridge:
             payload = message.payload if isinstance(message.payload, bytes) else str(message.payload).encode()
             reply = self.commands.handle(name, payload)
             self.outbox.put_event(Outgoing(self.topics.reply(name), reply, qos=1))
-            self._check_stage()
+            finished = self._check_stage()
+            if finished is not None:
+                await self._publish_verdicts(finished)
 
     async def _publish_loop(self, client: aiomqtt.Client, stop: asyncio.Event) -> None:
         ob = self.outbox
