@@ -122,13 +122,13 @@ def grid_lateness_s(timestamps: list[float], cycle_s: float = CYCLE_S) -> list[f
     return [(p - anchor) % cycle_s for p in phases]
 
 
-def timing_summary(timestamps: list[float], cycle_s: float = CYCLE_S) -> str:
+def timing_summary(timestamps: list[float]) -> str:
     gaps = sorted(b - a for a, b in itertools.pairwise(timestamps))
     if not gaps:
-        return "no gaps"
-    p = statistics.quantiles(gaps, n=100) if len(gaps) >= 2 else gaps * 99
-    return (f"{len(timestamps)} frames, gap median {statistics.median(gaps) * 1e3:.2f} ms, "
-            f"p99 {p[98] * 1e3:.2f} ms, max {gaps[-1] * 1e3:.2f} ms")
+        return f"{len(timestamps)} frames"
+    p99 = gaps[min(len(gaps) - 1, int(len(gaps) * 0.99))]
+    return (f"{len(timestamps)} frames, gaps min {gaps[0] * 1e3:.2f} ms, "
+            f"median {statistics.median(gaps) * 1e3:.2f} ms, p99 {p99 * 1e3:.2f} ms, max {gaps[-1] * 1e3:.2f} ms")
 
 
 def on_time_share(timestamps: list[float], cycle_s: float = CYCLE_S) -> float:

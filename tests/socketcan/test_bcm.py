@@ -7,7 +7,8 @@ through a *sequence* of frames, though, and the P01 counter runs modulo 15, so f
 with counters 0..14 repeat as a valid E2E stream. That carries a message whose signals do not
 change (and an update rewrites all fifteen), but hil's controllers change their signals every
 step, so their frames stay timed by hil's own real-time clock. Non-E2E static frames such as
-`<NODE>_Identity` fit the BCM as they are.
+`<NODE>_Identity` fit the BCM as they are. (Nor is the BCM drift-free: it re-arms its timer
+from the moment it fired, while hil keeps absolute deadlines.)
 """
 
 from __future__ import annotations
@@ -24,12 +25,15 @@ from can.interfaces.socketcan import CyclicSendTask
 
 from hil.bus.codec import Codec, Signals
 from hil.bus.e2e import COUNTER_MODULO, E2EReceiver
-from tests.socketcan.realtime import VCAN, timing_summary
+from tests.socketcan.realtime import IN_GUEST, VCAN, timing_summary
 from tests.support import ROOT
 
 pytestmark = pytest.mark.socketcan
 
-GAP_TOLERANCE_S = 0.005  # the kernel's hrtimer: within a few ms even in an emulated guest
+# The BCM re-arms its timer from the moment it fired (net/can/bcm.c), so each period is late by
+# the timer's latency and the lateness adds up: microseconds natively; in the emulated guest
+# 0.2 ms at 10 ms (median 10.16 ms) and 3-7 ms at 1 s were measured.
+PERIOD_LATE_S = 0.020 if IN_GUEST else 0.002
 
 
 @pytest.fixture
@@ -75,10 +79,10 @@ def test_bcm_sends_a_static_identity_frame_on_its_dbc_cycle(codec: Codec, sender
         got = _collect(rx, 2.5)
         task.stop()
     times = [m.timestamp for m in got]
-    assert len(got) == 3, timing_summary(times, 1.0)
+    assert len(got) == 3, timing_summary(times)
     assert all(bytes(m.data) == bytes(frame.data) for m in got)
     for a, b in itertools.pairwise(times):
-        assert abs(b - a - 1.0) < GAP_TOLERANCE_S, timing_summary(times, 1.0)
+        assert -0.001 <= b - a - 1.0 <= PERIOD_LATE_S, timing_summary(times)
 
 
 def test_one_repeated_e2e_frame_is_flagged_repeated_so_plain_bcm_cannot_carry_e2e(
