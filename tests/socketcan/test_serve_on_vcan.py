@@ -198,8 +198,14 @@ def test_cyclic_frames_keep_their_10ms_cycle(served: Served) -> None:
 
 
 def test_candump_log_of_the_run_replays_through_hils_log_replay(served: Served, tmp_path: Path) -> None:
+    # Three seconds of it from when both processes served: in a busy guest one process may have
+    # served alone for seconds before the other finished importing.
+    start = served.window[0]
+    lines = served.candump_log.read_text().splitlines(keepends=True)
+    excerpt = tmp_path / "candump.log"
+    excerpt.write_text("".join(line for line in lines if start <= float(line[1 : line.index(")")]) < start + 3))
     stage = tmp_path / "replayed.yaml"
-    stage.write_text(f"stage: candump-replay\ninput: {{can_log: {served.candump_log}}}\nduration: 3 s\n")
+    stage.write_text("stage: candump-replay\ninput: {can_log: candump.log}\nduration: 3 s\n")
     timeline = load_stage(stage)
     assert timeline.replay is not None
     player_ids = {s.frame_id for s in CODEC.sent_by(frozenset(PLAYER))}
@@ -207,4 +213,9 @@ def test_candump_log_of_the_run_replays_through_hils_log_replay(served: Served, 
     # The recorded driver and plant frames (with their E2E counters) drive live controllers.
     session, trace = run_virtual(timeline, emulate=CONTROLLERS)
     assert session.health.bad_frames == 0, session.health.as_dict()
-    assert len(trace.of("DRV_Controls")) >= 0.5 * 3 * 100, "the recorded DRV frames pass decode and E2E"
+    # Every recorded DRV frame in the replayed 3 s passes decode and E2E (a slow guest records
+    # fewer than 300: the session skips cycles it cannot keep instead of bursting them).
+    drv_id = CODEC.specs["DRV_Controls"].frame_id
+    recorded = [f for f in timeline.replay.frames if f.arbitration_id == drv_id and f.t_ns <= 3_000_000_000]
+    assert len(recorded) >= DELIVERED_SHARE * 3 * 100
+    assert len(trace.of("DRV_Controls")) == len(recorded), "the recorded DRV frames pass decode and E2E"
