@@ -97,11 +97,12 @@ class Watch:
 CYCLE_S = 0.010
 # Native: asyncio wake-ups plus hil's spin are well under a millisecond late, so frames sit on
 # their 10 ms grid and no cycle is missed. In the guest (TCG) each session step costs ~40x its
-# native time, so a hil process can need more than a vCPU for 100 Hz and falls behind: it must
-# then skip cycles, count each one late, and never burst. Those rules are checked everywhere;
-# rates and the grid only natively. The kernel's own timing in the guest is held to a
-# millisecond by the BCM tests.
-DELIVERED_SHARE = 0.25 if IN_GUEST else 0.97
+# native time, so a hil process can need more than a vCPU for 100 Hz and falls behind (more so
+# when the host is busy: 25-100 % of the cycles were measured). It must then skip cycles, count
+# each one late, and never burst: those rules are checked everywhere; rates, gaps and the grid
+# only natively, the guest just has to keep sending. The kernel's own timing in the guest is
+# checked by the BCM tests.
+DELIVERED_SHARE = 0.10 if IN_GUEST else 0.97
 MEDIAN_GAP_S = (0.0095, 0.0105)  # native only
 ON_TIME_TOLERANCE_S = 0.002
 ON_TIME_SHARE = 0.95  # native only
