@@ -12,7 +12,7 @@ from pydantic import Field
 
 Rpm = Annotated[float, Field(ge=0, le=10_000)]  # engine speed
 OutputRpm = Annotated[float, Field(gt=0, le=25_000)]  # gearbox output speed (top gear, overdrive)
-TorqueNm = Annotated[float, Field(ge=0, le=2_000)]  # engine crank torque
+TorqueNm = Annotated[float, Field(ge=0, le=1_000)]  # engine crank torque (ECM_Engine.EngineTorqueMax)
 GearRatio = Annotated[float, Field(ge=0.3, le=8)]
 PedalPct = Annotated[float, Field(ge=0, le=100)]
 ForwardGear = Annotated[int, Field(ge=1, le=8)]

@@ -26,7 +26,7 @@ class EngineCalibration(Strict):
     curve_rpm: tuple[Rpm, ...] = (650.0, 1000.0, 1500.0, 1800.0, 7200.0)
     curve_nm: tuple[TorqueNm, ...] = (350.0, 450.0, 650.0, 750.0, 750.0)
     max_power_kw: float = Field(default=290.0, gt=0, le=1500)  # R: ~390 bhp with the FIA restrictor
-    launch_torque_nm: float = Field(default=750.0, gt=0, le=2000)  # plateau while launching (road: 800, R)
+    launch_torque_nm: float = Field(default=750.0, gt=0, le=1000)  # plateau while launching (road: 800, R)
     launch_below_kph: float = Field(default=0.0, ge=0, le=100)  # launch plateau applies below this speed
     idle_rpm: float = Field(default=650.0, gt=300, le=2000)  # E
     limiter_rpm: float = Field(default=7000.0, gt=3000, le=8800)  # C/E: 6,800-7,200

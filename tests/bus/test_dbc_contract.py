@@ -6,11 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cantools
 import pytest
 
 from hil.bus import contract
-from hil.bus.codec import Codec
+from hil.bus.codec import Codec, signal_limits
+from hil.cli import main
 from hil.errors import DbcError
+from hil.models import enums
 from tests.support import ROOT
 
 DBC = ROOT / "dbc" / "d7xr_powertrain.dbc"
@@ -35,10 +38,25 @@ def test_dbc_holds_every_contract_message_signal_sender_and_cycle() -> None:
     assert {n.name for n in codec.db.nodes} >= set(contract.NODES)
 
 
-def test_every_enum_of_the_contract_has_its_value_table() -> None:
+def test_every_enum_of_the_contract_has_its_value_table_by_value() -> None:
     codec = Codec.load(DBC)
     for (name, sig), values in contract.CHOICES.items():
-        assert set(values) <= set(codec.specs[name].choices[sig].values())
+        table = codec.specs[name].choices[sig]
+        assert {v: table[v] for v in values.values()} == {v: n for n, v in values.items()}
+
+
+def test_model_enums_have_the_contract_values() -> None:
+    pairs = {("DRV_Controls", "Selector"): enums.Selector, ("TCU_Status", "GearActual"): enums.Gear,
+             ("TCU_Status", "Mode"): enums.Mode, ("TCU_Status", "ShiftPhase"): enums.ShiftPhase,
+             ("TCU_Status", "ShiftRejectReason"): enums.RejectReason,
+             ("TCU_TorqueRequest", "InterventionType"): enums.Intervention,
+             ("TCU_ShiftEvent", "ShiftKind"): enums.ShiftKind, ("TCU_ShiftEvent", "Trigger"): enums.Trigger,
+             ("HHB_Status", "State"): enums.HhbState, ("HHB_Status", "FaultCode"): enums.HhbFault,
+             ("DCU_Status", "CentreMode"): enums.CentreMode}
+    for key, enum in pairs.items():
+        table = contract.CHOICES[key]
+        assert all(table[m.name] == m.value for m in enum if m.name in table), key
+        assert {m.value for m in enum} >= set(table.values()) - set(range(1, 9)), key  # gears 1..8 are numbers
 
 
 def test_safety_messages_have_the_lowest_ids() -> None:
@@ -75,3 +93,41 @@ def test_dbc_that_does_not_parse_is_refused_with_the_file_named(tmp_path: Path) 
     with pytest.raises(DbcError, match="does not load") as err:
         Codec.load(path)
     assert err.value.file == str(path)
+
+
+@pytest.mark.parametrize(
+    ("edit", "key", "reason"),
+    [   # each of these crashed `hil run` (OverflowError, KeyError) or silently renumbered an enum
+        ((" SG_ EngineSpeed : 16|16@1+", " SG_ EngineSpeed : 16|8@1+"), "ECM_Engine.EngineSpeed", "needs 0..9000"),
+        ((" SG_ EngineStalled : 13|1@1+", " SG_ EngineStall : 13|1@1+"), "ECM_Engine.EngineStalled", "missing"),
+        ((" SG_ ConverterLockup : 27|1@1+ (1,0) [0|1]", " SG_ ConverterLockup : 27|1@1+ (1,0) [0|0.5]"),
+         "TCU_Status.ConverterLockup", "needs 0..1"),
+        ((" SG_ OutputSpeed : 40|14@1+ (0.5,0)", " SG_ OutputSpeed : 40|14@1+ (0,0)"),
+         "TCU_Status.OutputSpeed", "scale"),
+        ((" SG_ Selector : 14|3@1+ (1,0)", " SG_ Selector : 14|3@1+ (2,0)"), "DRV_Controls.Selector", "scale 1"),
+        (('2 "N" 3 "D" 4 "M"', '2 "N" 3 "M" 4 "D"'), "DRV_Controls.Selector", "3 must be 'D' (is 'M')"),
+        (('VAL_ 96 CentreLockSwitch 0 "AUTO" 1 "LOCK" ;', ""), "DRV_Controls.CentreLockSwitch", "0 'AUTO' missing"),
+        (("BO_ 992 TCU_Identity: 8 TCU", "BO_ 992 TCU_Ident: 8 TCU"), "TCU_Identity", "missing"),
+    ],
+)
+def test_dbc_that_run_would_trip_on_is_refused_by_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: tuple[str, str], key: str, reason: str,
+) -> None:
+    path = _broken(tmp_path, *edit)
+    with pytest.raises(DbcError) as err:
+        Codec.load(path)
+    assert err.value.key == key
+    assert reason in err.value.reason
+    rig = tmp_path / "rig.toml"
+    rig.write_text((ROOT / "rigs" / "virtual.toml").read_text().replace('"../', f'"{ROOT}/').replace(
+        f'"{DBC}"', f'"{path}"'))
+    assert main(["check", str(rig)]) == 2
+    assert f"{path}: {key}" in capsys.readouterr().out
+
+
+def test_a_signals_limits_are_what_its_bits_carry_not_only_what_the_dbc_declares(tmp_path: Path) -> None:
+    path = _broken(tmp_path, " SG_ DeadTimeMs : 32|12@1+ (1,0) [0|4095]", " SG_ DeadTimeMs : 32|6@1+ (1,0) [0|4095]")
+    db = cantools.database.load_file(str(path))
+    message = db.get_message_by_name("TCU_ShiftEvent")
+    assert signal_limits(message.get_signal_by_name("DeadTimeMs"), "k", str(path)) == (0.0, 63.0)
+    assert signal_limits(message.get_signal_by_name("ShiftTimeMs"), "k", str(path)) == (0.0, 4095.0)
