@@ -225,12 +225,12 @@ def _check_contract(codec: Codec, path: str) -> None:
             raise DbcError(path, name, f"{spec.length} bytes: contract messages are classic CAN frames (8 bytes)")
         for sig, need in needs.items():
             _check_need(codec, name, sig, need, path)
-    for (name, sig), values in contract.CHOICES.items():
+    for (name, sig), values in contract.ENUMS.items():
         table = codec.specs[name].choices.get(sig, {})
-        wrong = [f"{v} must be {n!r} (is {table[v]!r})" if v in table else f"{v} {n!r} missing"
-                 for n, v in values.items() if table.get(v) != n]
+        wrong = [f"{raw} should be {label} (DBC: {table.get(raw, 'none')})"
+                 for label, raw in values.items() if table.get(raw) != label]
         if wrong:
-            raise DbcError(path, f"{name}.{sig}", f"value table: {', '.join(wrong)}")
+            raise DbcError(path, f"{name}.{sig}", f"value table differs from the contract: {', '.join(wrong)}")
 
 
 def _check_need(codec: Codec, name: str, sig: str, need: contract.Need, path: str) -> None:

@@ -6,7 +6,10 @@ A DBC may add messages, signals and table entries; it may never drop, rename, na
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
+
+from hil.models import enums
 
 NODES: tuple[str, ...] = ("DRV", "ECM", "ABS", "TCU", "HHB", "DCU")
 
@@ -67,25 +70,30 @@ MESSAGES: dict[str, tuple[str, int | None, bool, dict[str, Need]]] = {
     "DCU_Identity": ("DCU", 1000, False, IDENTITY),
 }
 
-_GEARS = {"N": 0, **{str(g): g for g in range(1, 9)}, "R": 9, "P": 10}
+# Value tables that are part of the contract, as name -> integer. Built from the Python enums
+# (hil/models/enums.py, the one source of the integers); the codec refuses a DBC that gives any of
+# these names another number or uses one of these numbers for another name.
+def _table(values: type[enum.IntEnum]) -> dict[str, int]:
+    return {member.name: int(member) for member in values}
 
-# Value tables, by value: the DBC must give each of these values this name (hil.models.enums agrees).
-CHOICES: dict[tuple[str, str], dict[str, int]] = {
-    ("DRV_Controls", "Selector"): {"P": 0, "R": 1, "N": 2, "D": 3, "M": 4},
-    ("DRV_Controls", "CentreLockSwitch"): {"AUTO": 0, "LOCK": 1},
+
+_GEARS: dict[str, int] = {**_table(enums.Gear), **{str(g): g for g in range(1, enums.MAX_FORWARD_GEAR + 1)}}
+
+ENUMS: dict[tuple[str, str], dict[str, int]] = {
+    ("DRV_Controls", "Selector"): _table(enums.Selector),
+    ("DRV_Controls", "CentreLockSwitch"): _table(enums.CentreLockSwitch),
     ("TCU_Status", "GearActual"): _GEARS,
     ("TCU_Status", "GearTarget"): _GEARS,
-    ("TCU_Status", "Mode"): {"D": 0, "M": 1},
-    ("TCU_Status", "ShiftPhase"): {"IDLE": 0, "FILL": 1, "TORQUE": 2, "INERTIA": 3},
-    ("TCU_Status", "ShiftRejectReason"): {
-        "NONE": 0, "OVERREV": 1, "UNDERREV": 2, "LIMIT": 3, "INTERLOCK": 4, "OVERTEMP": 5, "INPUT_LOST": 6},
-    ("TCU_TorqueRequest", "InterventionType"): {"NONE": 0, "UPSHIFT_CUT": 1, "DOWNSHIFT_BLIP": 2},
+    ("TCU_Status", "Mode"): _table(enums.Mode),
+    ("TCU_Status", "ShiftPhase"): _table(enums.ShiftPhase),
+    ("TCU_Status", "ShiftRejectReason"): _table(enums.RejectReason),
+    ("TCU_TorqueRequest", "InterventionType"): _table(enums.Intervention),
     ("TCU_ShiftEvent", "FromGear"): _GEARS,
     ("TCU_ShiftEvent", "ToGear"): _GEARS,
-    ("TCU_ShiftEvent", "ShiftKind"): {"POWER_ON_UP": 0, "POWER_OFF_UP": 1, "POWER_ON_DOWN": 2, "POWER_OFF_DOWN": 3},
-    ("TCU_ShiftEvent", "Trigger"): {"PADDLE": 0, "SCHEDULE": 1, "KICKDOWN": 2, "LIMITER": 3},
-    ("HHB_Status", "State"): {"OFF": 0, "APPLYING": 1, "LOCKED": 2, "RELEASING": 3, "FAULT": 4},
-    ("HHB_Status", "FaultCode"): {"NONE": 0, "LEVER_TIMEOUT": 1, "LEVER_IMPLAUSIBLE": 2, "SPEED_TIMEOUT": 3},
-    ("DCU_Status", "CentreMode"): {"OPEN": 0, "AUTO": 1, "LOCKED": 2, "HANDBRAKE_OPEN": 3},
-    ("DCU_Status", "TransferRange"): {"HIGH": 0},
+    ("TCU_ShiftEvent", "ShiftKind"): _table(enums.ShiftKind),
+    ("TCU_ShiftEvent", "Trigger"): _table(enums.Trigger),
+    ("HHB_Status", "State"): _table(enums.HhbState),
+    ("HHB_Status", "FaultCode"): _table(enums.HhbFault),
+    ("DCU_Status", "CentreMode"): _table(enums.CentreMode),
+    ("DCU_Status", "TransferRange"): _table(enums.TransferRange),
 }
