@@ -232,6 +232,11 @@ def _check_contract(codec: Codec, path: str) -> None:
         for sig in signals:
             if sig not in spec.signals:
                 raise DbcError(path, f"{name}.{sig}", "contract signal is missing")
+    for name, (frame_id, sender) in contract.DIAGNOSTIC.items():
+        spec = codec.specs.get(name)
+        if spec is None or spec.frame_id != frame_id or spec.sender != sender or spec.cycle_ns or spec.e2e:
+            raise DbcError(path, name, f"diagnostic frame must be 0x{frame_id:X} from {sender}, "
+                                       "event-driven, without an E2E header")
     for (name, sig), values in contract.CHOICES.items():
         table = set(codec.specs[name].choices.get(sig, {}).values())
         missing = [v for v in values if v not in table]

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hil.bus.codec import Codec, RawLayout
 from hil.errors import FaultError
@@ -84,6 +84,17 @@ class FaultSpec(BaseModel):
                     raise ValueError(f"give '{key}' or '{field}', not both")
                 out[field] = duration_ns(out.pop(key), key)
         return out
+
+    @field_validator("data_id", mode="before")
+    @classmethod
+    def _hex_id(cls, value: Any) -> Any:
+        """A Data ID is usually written in hex (0x70)."""
+        if isinstance(value, str) and value.strip().lower().startswith("0x"):
+            try:
+                return int(value, 16)
+            except ValueError:
+                raise ValueError(f"not a hex number: {value!r}") from None
+        return value
 
     @model_validator(mode="after")
     def _fields_fit_kind(self) -> FaultSpec:
