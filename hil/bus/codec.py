@@ -237,8 +237,9 @@ def _check_contract(codec: Codec, path: str) -> None:
         if spec is None or spec.frame_id != frame_id or spec.sender != sender or spec.cycle_ns or spec.e2e:
             raise DbcError(path, name, f"diagnostic frame must be 0x{frame_id:X} from {sender}, "
                                        "event-driven, without an E2E header")
-    for (name, sig), values in contract.CHOICES.items():
-        table = set(codec.specs[name].choices.get(sig, {}).values())
-        missing = [v for v in values if v not in table]
-        if missing:
-            raise DbcError(path, f"{name}.{sig}", f"value table lacks {', '.join(missing)}")
+    for (name, sig), values in contract.ENUMS.items():
+        table = codec.specs[name].choices.get(sig, {})
+        wrong = [f"{raw} should be {label} (DBC: {table.get(raw, 'none')})"
+                 for label, raw in values.items() if table.get(raw) != label]
+        if wrong:
+            raise DbcError(path, f"{name}.{sig}", f"value table differs from the contract: {', '.join(wrong)}")
