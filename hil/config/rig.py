@@ -15,7 +15,7 @@ from pydantic import Field, field_validator
 from hil.bus import contract
 from hil.config.schema import Strict, read_toml, validate
 from hil.errors import RigError
-from hil.mqtt.config import MqttSection
+from hil.mqtt.config import MqttSection, parse_host_port
 
 
 class RigSection(Strict):
@@ -84,7 +84,7 @@ class RigFile(Strict):
 
 
 @dataclass(frozen=True)
-class Rig:
+class RigConfig:
     """A validated rig with absolute paths; command-line flags are applied with `with_flags`."""
 
     path: Path
@@ -120,7 +120,7 @@ class Rig:
             kw.setdefault("preserve_timestamps", True)  # frames carry virtual time
         return kw
 
-    def with_flags(self, **flags: Any) -> Rig:
+    def with_flags(self, **flags: Any) -> RigConfig:
         """Command-line overrides: None means 'not given'; bus keys go to [bus]."""
         data = self.spec.model_dump()
         for key in ("interface", "channel", "bitrate", "fd"):
@@ -129,9 +129,20 @@ class Rig:
         for key in ("time", "calibration", "stage", "duration_s", "emulate", "log"):
             if flags.get(key) is not None:
                 data["rig"][key] = flags[key]
-        return Rig(self.path, validate(RigFile, data, f"{self.path} (with command-line flags)", RigError))
+        return RigConfig(self.path, validate(RigFile, data, f"{self.path} (with command-line flags)", RigError))
+
+    def with_broker(self, text: str | None) -> RigConfig:
+        """`--mqtt HOST[:PORT]`: override the rig's broker, or add an `[mqtt]` section with defaults."""
+        if text is None:
+            return self
+        host, port = parse_host_port(text)
+        section = self.spec.mqtt or MqttSection()
+        changes: dict[str, object] = {"host": host}
+        if port is not None:
+            changes["port"] = port
+        return RigConfig(self.path, self.spec.model_copy(update={"mqtt": section.override(**changes)}))
 
 
-def load_rig(path: Path) -> Rig:
+def load_rig(path: Path) -> RigConfig:
     data = read_toml(path, RigError)
-    return Rig(path.resolve(), validate(RigFile, data, str(path), RigError))
+    return RigConfig(path.resolve(), validate(RigFile, data, str(path), RigError))

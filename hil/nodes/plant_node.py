@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from hil.models.driveline import DrivelineInputs
 from hil.models.enums import NO_TORQUE_LIMIT_NM, Intervention
 from hil.models.plant import Plant, PlantInputs
 from hil.runtime.node import RxView, Tx
+
+if TYPE_CHECKING:
+    from hil.config.calibration import CalibrationSet
 
 PERIOD_NS = 10_000_000
 
@@ -24,10 +27,15 @@ class PlantNode:
     name = "PLANT"
     nodes: tuple[str, ...] = ("ECM", "ABS")
     period_ns = PERIOD_NS
+    accepts = frozenset({"engine", "driveline", "vehicle", "hardware"})
 
     def __init__(self, model: Plant, stage: World) -> None:
         self.model = model
         self.stage = stage
+
+    def apply_calibration(self, values: CalibrationSet) -> None:
+        for section in (values.engine, values.driveline, values.vehicle, values.hardware):
+            self.model.set_calibration(section)
 
     def step(self, now_ns: int, rx: RxView) -> Tx:
         drv = rx.signals("DRV_Controls")
