@@ -8,6 +8,7 @@ nothing changes.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,19 +24,15 @@ Value = float | int | bool | str | list[float] | list[int]
 
 def with_value(values: CalibrationSet, key: str, value: Value, source: str = "calibration") -> CalibrationSet:
     """`values` with `key` set to `value`; CalibrationError(source, key, reason) if the result is invalid."""
-    section, *rest = key.split(".")
-    if section == "meta" or not rest:
-        raise CalibrationError(source, key, "not a calibration value (expected section.key)")
+    return with_values(values, {key: value}, source)
+
+
+def with_values(values: CalibrationSet, changes: Mapping[str, Value], source: str = "calibration") -> CalibrationSet:
+    """`values` with every dotted key changed at once, then validated as a whole (a sweep variant
+    may move two values that are only valid together, e.g. `hhb.lever_on_pct` and `lever_off_pct`)."""
     data = values.model_dump(mode="json")
-    node: Any = data
-    for part in [section, *rest[:-1]]:
-        if not isinstance(node, dict) or part not in node:
-            raise CalibrationError(source, key, f"no such calibration section '{part}'")
-        node = node[part]
-    leaf = rest[-1]
-    if not isinstance(node, dict) or leaf not in node:
-        raise CalibrationError(source, key, "no such calibration key")
-    node[leaf] = value
+    for key, value in changes.items():
+        _set(data, key, value, source)
     try:
         # JSON + strict: "6000" is not a number, true is not 1.0; the whole set is re-checked
         candidate = CalibrationSet.model_validate_json(json.dumps(data, allow_nan=True), strict=True)
@@ -46,6 +43,21 @@ def with_value(values: CalibrationSet, key: str, value: Value, source: str = "ca
     if problem is not None:
         raise CalibrationError(source, *problem)
     return candidate
+
+
+def _set(data: dict[str, Any], key: str, value: Value, source: str) -> None:
+    section, *rest = key.split(".")
+    if section == "meta" or not rest:
+        raise CalibrationError(source, key, "not a calibration value (expected section.key)")
+    node: Any = data
+    for part in [section, *rest[:-1]]:
+        if not isinstance(node, dict) or part not in node:
+            raise CalibrationError(source, key, f"no such calibration section '{part}'")
+        node = node[part]
+    leaf = rest[-1]
+    if not isinstance(node, dict) or leaf not in node:
+        raise CalibrationError(source, key, "no such calibration key")
+    node[leaf] = value
 
 
 def value_at(values: CalibrationSet, key: str) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hil.config.schema import Strict
-from hil.stage.player import StageSource
+from hil.models.world import StageSource
 
 
 class DriverCalibration(Strict):

@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -83,6 +83,7 @@ class Rig:
         self._exits: contextlib.AsyncExitStack | None = None
         self._task_group: asyncio.TaskGroup
         self._bridge_stop = asyncio.Event()
+        self._failure: Exception | None = None
         self._closed = False
         self._wall0 = time.perf_counter()
 
@@ -213,10 +214,10 @@ class Rig:
                 exits.enter_context(self._signals.installed(asyncio.get_running_loop(), self._on_signal))
             tg = self._task_group = await exits.enter_async_context(asyncio.TaskGroup())
             if not self.clock.virtual:
-                tg.create_task(self._run_pump(), name="hil[pump]")
+                tg.create_task(self._guard(self._run_pump()), name="hil[pump]")
             self._open_bridge()
             if self.bridge is not None:
-                tg.create_task(self.bridge.run(self._bridge_stop), name="hil[mqtt]")
+                tg.create_task(self._guard(self.bridge.run(self._bridge_stop)), name="hil[mqtt]")
         except BaseException as exc:
             await self._teardown(self._outcome_for(exc))
             raise
@@ -224,7 +225,9 @@ class Rig:
 
     async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None,
                         tb: TracebackType | None) -> None:
-        await self._teardown(self.outcome or self._outcome_for(e))
+        await self._teardown(self.outcome or self._outcome_for(e or self._failure))
+        if e is None and self._failure is not None:  # a task failed while the body only stepped
+            raise self._failure
 
     # ---- running ---------------------------------------------------------------------------
 
@@ -239,9 +242,9 @@ class Rig:
         tg = self._task_group
         outside = tg.create_task(self._relay(stop), name="hil[stop]") if stop is not None else None
         end = None if self.until_ns is None else self.session.start_ns + self.until_ns
-        stepping = tg.create_task(self.session.run(end, self._stop), name="hil[session]")
+        stepping = tg.create_task(self._guard(self.session.run(end, self._stop)), name="hil[session]")
         try:
-            reached = await stepping - self.session.start_ns
+            await stepping
         except asyncio.CancelledError:
             self.stop("cancelled")
             stepping.cancel()
@@ -249,9 +252,22 @@ class Rig:
         finally:
             if outside is not None:
                 outside.cancel()
+        if self._failure is not None:  # a task of the run failed: the caller gets its error
+            raise self._failure
+        reached = self.session.clock.now_ns() - self.session.start_ns
         self.outcome = self._outcome(reached, self._stop_reason or ("completed" if self._reached_end(reached)
                                                                     else "stopped"))
         return self.outcome
+
+    async def _guard(self, work: Coroutine[Any, Any, object]) -> None:
+        """A task of the run never fails into the task group (that would cancel whoever holds the
+        rig mid-teardown): its error stops the run and `run()` raises it, once, to the caller."""
+        try:
+            await work
+        except Exception as exc:
+            if self._failure is None:
+                self._failure = exc
+            self.stop(f"error: {type(exc).__name__}: {exc}")
 
     async def _relay(self, stop: asyncio.Event) -> None:
         await stop.wait()
