@@ -13,8 +13,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "hil"
 
 # Lowest first. A module belongs to the layer of its longest matching prefix.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("base", ("hil", "hil.errors")),
-    ("vocabulary", ("hil.config.schema", "hil.models.enums")),  # typed-config base; enum values (DBC contract)
+    ("base", ("hil", "hil.errors", "hil.data")),
+    ("vocabulary", ("hil.config.schema", "hil.config.units", "hil.models.enums")),  # typed config; enum values
     ("bus", ("hil.bus",)),
     ("models", ("hil.models",)),
     ("config", ("hil.config", "hil.mqtt.config")),
