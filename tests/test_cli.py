@@ -112,7 +112,7 @@ def test_verbosity_flags_go_before_or_after_the_command(capsys: pytest.CaptureFi
     assert capsys.readouterr().out.startswith("ok: virtual.toml")
 
 
-def test_check_reports_problems_on_stderr_like_every_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_reports_problems_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rig = tmp_path / "rig.toml"
     rig.write_text(VIRTUAL_RIG.read_text().replace('time = "virtual"', 'time = "fast"'))
     assert main(["check", str(rig)]) == 2
