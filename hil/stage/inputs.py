@@ -15,9 +15,10 @@ from yaml.nodes import Node
 
 from hil.errors import StageError
 from hil.stage.compile import Command, Compiler, SurfacePatch
-from hil.stage.grammar import MAX_STAGE_NS, NodeReader, channel_value
+from hil.stage.grammar import MAX_STAGE_NS, channel_value
 from hil.stage.replay import Replay, read_can_log
 from hil.stage.timeline import DRIVER_CHANNELS, SURFACES, WHEELS, WORLD_CHANNELS
+from hil.stage.yamlnodes import YamlContext
 
 TIME_COLUMNS = {"time_s": 1e9, "time_ms": 1e6}
 # channels that never interpolate: they are switches, not pedals
@@ -26,7 +27,7 @@ SURFACE_COLUMNS = {"surface": WHEELS, **{f"surface_{w}": (w,) for w in WHEELS}}
 MAX_ROWS = 2_000_000
 
 
-def read_input(ctx: NodeReader, node: Node, base: Path, comp: Compiler) -> tuple[int, Replay | None]:
+def read_input(ctx: YamlContext, node: Node, base: Path, comp: Compiler) -> tuple[int, Replay | None]:
     """Add a CSV's commands to `comp`, or read a CAN log to replay; returns (end time, replay)."""
     m = ctx.mapping(node, "input", ("csv", "can_log", "interpolate", "start"))
     if ("csv" in m) == ("can_log" in m):

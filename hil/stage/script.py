@@ -17,9 +17,10 @@ from hil.errors import StageError
 from hil.stage.compile import Command, Compiler, SurfacePatch
 from hil.stage.expect import Expectation, compile_expectation
 from hil.stage.expr import ExprError
-from hil.stage.grammar import ANALOG, CENTRE, MAX_STAGE_NS, NS, ON_OFF, SELECTOR, SPEED_OFF, NodeReader
+from hil.stage.grammar import ANALOG, CENTRE, MAX_STAGE_NS, ON_OFF, SELECTOR, SPEED_OFF
 from hil.stage.inputs import read_input
 from hil.stage.timeline import SURFACES, WHEELS, Timeline
+from hil.stage.yamlnodes import NS, YamlContext
 
 MAX_REPEAT = 10_000
 MAX_COMMANDS = 2_000_000
@@ -33,7 +34,7 @@ WHEEL_GROUPS = {"all": WHEELS, "front": ("FL", "FR"), "rear": ("RL", "RR"), **{w
 
 
 class _Script:
-    def __init__(self, ctx: NodeReader, base: Path, compiler: Compiler) -> None:
+    def __init__(self, ctx: YamlContext, base: Path, compiler: Compiler) -> None:
         self.ctx = ctx
         self.base = base
         self.comp = compiler
@@ -181,7 +182,7 @@ def _compose(text: str, file: str) -> Node | None:
 
 def compile_script(text: str, file: str, base: Path, codec: Codec | None = None) -> Timeline:
     """Compile the text of a stage file; `file` is what errors name, `base` resolves input paths."""
-    ctx = NodeReader(file)
+    ctx = YamlContext(file)
     root = _compose(text, file)
     if root is None:
         raise StageError(file, "", "empty stage file")
@@ -215,7 +216,7 @@ def compile_script(text: str, file: str, base: Path, codec: Codec | None = None)
     return tl
 
 
-def _expectations(ctx: NodeReader, node: Node, codec: Codec | None) -> list[Expectation]:
+def _expectations(ctx: YamlContext, node: Node, codec: Codec | None) -> list[Expectation]:
     if not isinstance(node, SequenceNode):
         raise ctx.fail(node, "expect", "expected a list of checks")
     if codec is None:
