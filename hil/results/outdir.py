@@ -4,6 +4,8 @@ file a rig names resolves inside it. Unwritable folders fail here, before any fr
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 from pathlib import Path
 
@@ -53,6 +55,15 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)  # "No space left on device", "Read-only file system", ...
 
 
-def write_error(path: Path, exc: OSError) -> ResultsError:
-    """One clear error for a results file that could not be written (disk full, read-only, ...)."""
-    return ResultsError(f"{path}: cannot write: {_reason(exc)}")
+def write_file(path: Path, text: str) -> Path:
+    """A results file whole or not at all: written next to it, then renamed over it; a full or
+    read-only disk is one ResultsError (and no empty or cut-off file)."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        partial.write_text(text)
+        os.replace(partial, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        raise ResultsError(f"{path}: cannot write: {_reason(exc)}") from None
+    return path
