@@ -14,10 +14,11 @@ from pathlib import Path
 from yaml.nodes import Node
 
 from hil.errors import StageError
+from hil.models.world import SURFACES
 from hil.stage.compile import Command, Compiler, SurfacePatch
 from hil.stage.grammar import MAX_STAGE_NS, channel_value
 from hil.stage.replay import Replay, read_can_log
-from hil.stage.timeline import DRIVER_CHANNELS, SURFACES, WHEELS, WORLD_CHANNELS
+from hil.stage.timeline import DRIVER_CHANNELS, WHEELS, WORLD_CHANNELS
 from hil.stage.yamlnodes import YamlContext
 
 TIME_COLUMNS = {"time_s": 1e9, "time_ms": 1e6}

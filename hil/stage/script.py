@@ -15,12 +15,13 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from hil import data
 from hil.bus.codec import Codec
 from hil.errors import StageError
+from hil.models.world import SURFACES
 from hil.stage.compile import Command, Compiler, SurfacePatch
 from hil.stage.expect import Expectation, compile_expectation
 from hil.stage.expr import ExprError
 from hil.stage.grammar import ANALOG, CENTRE, MAX_STAGE_NS, ON_OFF, SELECTOR, SPEED_OFF
 from hil.stage.inputs import read_input
-from hil.stage.timeline import SURFACES, WHEELS, Timeline
+from hil.stage.timeline import WHEELS, Timeline
 from hil.stage.yamlnodes import NS, YamlContext
 
 MAX_REPEAT = 10_000
