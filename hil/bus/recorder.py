@@ -14,6 +14,7 @@ from types import TracebackType
 
 import can
 
+from hil import extras
 from hil.errors import ConfigError, ResultsError
 
 TEXT_FORMATS = {".asc": can.ASCWriter, ".csv": can.CSVWriter, ".log": can.CanutilsLogWriter,
@@ -102,17 +103,28 @@ class Recorder:
         self.path = path
         self.count = 0
         self._file: LineFile | None = None
+        self._writer: can.Listener | None = None
+        if suffix == ".mf4" and not extras.available("mf4"):
+            extras.skipped("mf4", f"CAN log {path.name}")  # python-can's MF4 writer needs asammdf
+            return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             if suffix in TEXT_FORMATS:
                 self._file = LineFile(path)
-                self._writer: can.Listener = TEXT_FORMATS[suffix](file=self._file)
+                self._writer = TEXT_FORMATS[suffix](file=self._file)
             else:  # binary or compressed: python-can's own file handling
                 self._writer = can.Logger(str(path))
         except OSError as exc:
             raise ResultsError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
+    @property
+    def written(self) -> bool:
+        """False when the log was skipped for want of an extra."""
+        return self._writer is not None
+
     def write(self, msg: can.Message) -> None:
+        if self._writer is None:
+            return
         try:
             self._writer.on_message_received(msg)
         except ResultsError:
@@ -128,6 +140,8 @@ class Recorder:
 
     def close(self) -> None:
         """Flush and close; after a failed write only closes (the error was raised once already)."""
+        if self._writer is None:
+            return
         try:
             self._writer.stop()
         except ResultsError:
