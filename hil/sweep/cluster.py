@@ -37,15 +37,13 @@ def connect(scheduler: str | None, workers: int | None, *, dashboard: bool = Tru
                     raise UsageError(f"--workers {workers}: the scheduler {scheduler} has fewer workers") from None
             yield client
         return
+    # the scheduler serves HTTP (health, metrics) even without a dashboard: on a free loopback port then
+    http = {} if dashboard else {"dashboard_address": f"{LOOPBACK}:0"}
     with LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                      host=LOOPBACK, dashboard_address=DASHBOARD if dashboard else None,
+                      host=LOOPBACK, dashboard_address=DASHBOARD if dashboard else None, scheduler_kwargs=http,
                       worker_dashboard_address=None) as cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
         yield client
 
 
-def dashboard_line(client: Client) -> str:
-    try:
-        link = client.dashboard_link if client.scheduler_info().get("services", {}).get("dashboard") else None
-    except (KeyError, AttributeError):
-        link = None
-    return f"dashboard: {link}" if link else "dashboard: off (pip install 'd7xr-hil[sweep]' brings bokeh for it)"
+def dashboard_line(client: Client, enabled: bool) -> str:
+    return f"dashboard: {client.dashboard_link}" if enabled else "dashboard: off"

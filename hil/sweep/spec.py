@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 import yaml
-from pydantic import Field, model_validator
+from pydantic import Discriminator, Field, Tag, model_validator
 
 from hil.config.calibration import Calibration, load_calibration
 from hil.config.overrides import KEY_PATTERN
@@ -40,10 +40,18 @@ class Axis(Strict):
         return self
 
 
+def _kind(value: Any) -> str:
+    return "<range>" if isinstance(value, dict | Axis) else "<values>"
+
+
+# a list is a grid axis as given; a mapping is a range (errors then speak of the range, not of "a list")
+Values = Annotated[Annotated[list[Any], Tag("<values>")] | Annotated[Axis, Tag("<range>")], Discriminator(_kind)]
+
+
 class SweepFile(Strict):
     base: str
     stages: list[str] = Field(min_length=1)
-    parameters: dict[str, list[Any] | Axis] = Field(min_length=1)
+    parameters: dict[str, Values] = Field(min_length=1)
     seed: int = 0
     tolerances: str | None = None  # default: tolerances.toml beside the first stage, else exact comparison
     rig: str | None = None         # default: the rig the command is given (rigs/virtual.toml)
@@ -79,7 +87,10 @@ def load_sweep(path: Path, default_rig: Path) -> Sweep:
         raise ConfigError(file, "", f"cannot read: {exc}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(file, "", f"not valid YAML: {exc}") from None
-    spec = validate(SweepFile, data, file)
+    try:
+        spec = validate(SweepFile, data, file)
+    except ConfigError as exc:  # the union's tag is no key of the file
+        raise ConfigError(file, re.sub(r"\.<(range|values)>", "", exc.key), exc.reason) from None
     for key in spec.parameters:
         if not re.match(KEY_PATTERN, key) or key.startswith("meta."):
             raise ConfigError(file, f"parameters.{key}",
