@@ -186,8 +186,9 @@ def _check_contract(codec: Codec, path: str) -> None:
         for sig in signals:
             if sig not in spec.signals:
                 raise DbcError(path, f"{name}.{sig}", "contract signal is missing")
-    for (name, sig), values in contract.CHOICES.items():
-        table = set(codec.specs[name].choices.get(sig, {}).values())
-        missing = [v for v in values if v not in table]
-        if missing:
-            raise DbcError(path, f"{name}.{sig}", f"value table lacks {', '.join(missing)}")
+    for (name, sig), values in contract.ENUMS.items():
+        table = codec.specs[name].choices.get(sig, {})
+        wrong = [f"{raw} should be {label} (DBC: {table.get(raw, 'none')})"
+                 for label, raw in values.items() if table.get(raw) != label]
+        if wrong:
+            raise DbcError(path, f"{name}.{sig}", f"value table differs from the contract: {', '.join(wrong)}")

@@ -5,6 +5,10 @@ A DBC may add messages and signals; it may never drop or rename these.
 
 from __future__ import annotations
 
+import enum
+
+from hil.models import enums
+
 NODES: tuple[str, ...] = ("DRV", "ECM", "ABS", "TCU", "HHB", "DCU")
 
 # message -> (sender, cycle time in ms or None for event messages, E2E protected, signals)
@@ -30,20 +34,30 @@ MESSAGES: dict[str, tuple[str, int | None, bool, tuple[str, ...]]] = {
         "TransferRange", "LowRangeRejected")),
 }
 
-# Enumerations whose value names are part of the contract.
-CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("DRV_Controls", "Selector"): ("P", "R", "N", "D", "M"),
-    ("DRV_Controls", "CentreLockSwitch"): ("AUTO", "LOCK"),
-    ("TCU_Status", "Mode"): ("D", "M"),
-    ("TCU_Status", "ShiftPhase"): ("IDLE", "FILL", "TORQUE", "INERTIA"),
-    ("TCU_Status", "ShiftRejectReason"): (
-        "NONE", "OVERREV", "UNDERREV", "LIMIT", "INTERLOCK", "OVERTEMP"),
-    ("TCU_TorqueRequest", "InterventionType"): ("NONE", "UPSHIFT_CUT", "DOWNSHIFT_BLIP"),
-    ("TCU_ShiftEvent", "ShiftKind"): (
-        "POWER_ON_UP", "POWER_OFF_UP", "POWER_ON_DOWN", "POWER_OFF_DOWN"),
-    ("TCU_ShiftEvent", "Trigger"): ("PADDLE", "SCHEDULE", "KICKDOWN", "LIMITER"),
-    ("HHB_Status", "State"): ("OFF", "APPLYING", "LOCKED", "RELEASING", "FAULT"),
-    ("HHB_Status", "FaultCode"): ("NONE", "LEVER_TIMEOUT", "LEVER_IMPLAUSIBLE", "SPEED_TIMEOUT"),
-    ("DCU_Status", "CentreMode"): ("OPEN", "AUTO", "LOCKED", "HANDBRAKE_OPEN"),
-    ("DCU_Status", "TransferRange"): ("HIGH",),
+# Value tables that are part of the contract, as name -> integer. Built from the Python enums
+# (hil/models/enums.py, the one source of the integers); the codec refuses a DBC that gives any of
+# these names another number or uses one of these numbers for another name.
+def _table(values: type[enum.IntEnum]) -> dict[str, int]:
+    return {member.name: int(member) for member in values}
+
+
+_GEARS: dict[str, int] = {**_table(enums.Gear), **{str(g): g for g in range(1, enums.MAX_FORWARD_GEAR + 1)}}
+
+ENUMS: dict[tuple[str, str], dict[str, int]] = {
+    ("DRV_Controls", "Selector"): _table(enums.Selector),
+    ("DRV_Controls", "CentreLockSwitch"): _table(enums.CentreLockSwitch),
+    ("TCU_Status", "GearActual"): _GEARS,
+    ("TCU_Status", "GearTarget"): _GEARS,
+    ("TCU_Status", "Mode"): _table(enums.Mode),
+    ("TCU_Status", "ShiftPhase"): _table(enums.ShiftPhase),
+    ("TCU_Status", "ShiftRejectReason"): _table(enums.RejectReason),
+    ("TCU_TorqueRequest", "InterventionType"): _table(enums.Intervention),
+    ("TCU_ShiftEvent", "FromGear"): _GEARS,
+    ("TCU_ShiftEvent", "ToGear"): _GEARS,
+    ("TCU_ShiftEvent", "ShiftKind"): _table(enums.ShiftKind),
+    ("TCU_ShiftEvent", "Trigger"): _table(enums.Trigger),
+    ("HHB_Status", "State"): _table(enums.HhbState),
+    ("HHB_Status", "FaultCode"): _table(enums.HhbFault),
+    ("DCU_Status", "CentreMode"): _table(enums.CentreMode),
+    ("DCU_Status", "TransferRange"): _table(enums.TransferRange),
 }

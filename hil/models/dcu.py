@@ -1,7 +1,7 @@
 """Driveline control unit (DCU): centre coupling, front/rear axle diffs, transfer box (HIGH only).
 
-The centre clutch is closed-loop (domain.md §4.3) and opens for the handbrake (§3); the axle
-diffs are mechanical LSDs on the rally car (§4.1) or, on the road car, an active rear diff (§4.2).
+The centre clutch is closed-loop and opens for the handbrake; the axle diffs are mechanical LSDs on
+the rally car or, on the road car, an active rear diff (why and which figures: docs/differentials.md).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from hil.models.hardware import HardwareCalibration
 
 _NS_PER_MS = 1_000_000
 _NS_PER_S = 1_000_000_000
-CENTRE_FRONT_SHARE = 0.5  # hardware: 50/50 bevel centre diff (domain.md §1), not a calibration value
+# hardware, not a calibration value: the 50/50 bevel centre diff (docs/differentials.md#centre-coupling)
+CENTRE_FRONT_SHARE = 0.5
 MAX_REPORTED_NM = 4095.0  # DCU_Status lock-torque signals are 12 bit, 1 Nm/bit
 
 
@@ -36,7 +37,7 @@ class CentreCalibration(Strict):
     locked_nm: float = Field(default=3000.0, gt=0, le=MAX_REPORTED_NM)  # LOCK switch: full lock
     slew_nm_per_s: float = Field(default=15000.0, gt=0)  # motor: open -> full in 200 ms
     handbrake_open_ms: float = Field(default=60.0, gt=0, le=200)  # torque reaches 0 within this
-    handbrake_reclose_ms: float = Field(default=300.0, ge=200, le=500)  # domain.md §3 step 5
+    handbrake_reclose_ms: float = Field(default=300.0, ge=200, le=500)  # E: docs/handbrake.md, step 5
 
     @model_validator(mode="after")
     def _consistent(self) -> CentreCalibration:

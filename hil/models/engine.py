@@ -34,7 +34,7 @@ class EngineCalibration(Strict):
     inertia_kgm2: float = Field(default=0.25, gt=0)  # E: engine + pump (CarSim big SUV 0.38 incl. more)
     torque_rise_ms: float = Field(default=120.0, gt=0)  # E: turbo/throttle first-order lag
     torque_fall_ms: float = Field(default=40.0, gt=0)  # E: throttle close
-    cut_ms: float = Field(default=8.0, gt=0)  # E: ignition cut acts "in a few ms" (§2.5)
+    cut_ms: float = Field(default=8.0, gt=0)  # E: ignition cut acts "in a few ms" (docs/gearbox.md#torque-intervention)
     drag_nm: float = Field(default=25.0, ge=0)  # E: friction and pumping (closed throttle) at idle
     drag_nm_per_krpm: float = Field(default=12.0, ge=0)  # E
     idle_gain_nm_per_rpm: float = Field(default=1.0, ge=0)  # E: idle speed controller

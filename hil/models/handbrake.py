@@ -1,7 +1,8 @@
 """Hydraulic handbrake (HHB): the "trick software" that locks the D7X-R's rear axle on the lever.
 
-Sequence (domain.md §3): open the centre coupling, then apply rear pressure on a rate limit;
-release ramps down and hands the coupling back. Fail-safe: a lost or implausible lever ramps down.
+Sequence (docs/handbrake.md#our-reading-of-the-d7x-r-function): open the centre coupling, then
+apply rear pressure on a rate limit; release ramps down and hands the coupling back.
+Fail-safe: a lost or implausible lever ramps down.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ _NS_PER_S = 1_000_000_000
 class HhbCalibration(Strict):
     lever_on_pct: float = Field(default=10.0, gt=0, lt=100)  # E: "on above 5 bar" as lever travel
     lever_off_pct: float = Field(default=5.0, ge=0, lt=100)  # hysteresis: off below this
-    lever_debounce_ms: float = Field(default=20.0, ge=0, le=200)  # domain.md §3: 20 ms
+    lever_debounce_ms: float = Field(default=20.0, ge=0, le=200)  # E: docs/handbrake.md#interlocks, 20 ms
     lever_full_pct: float = Field(default=80.0, gt=0, le=100)  # travel that asks for full pressure
     lever_rest_pct: float = Field(default=2.0, ge=0, lt=100)  # at rest: a fault may clear
     lever_min_plausible_pct: float = Field(default=-5.0, ge=-20, le=0)

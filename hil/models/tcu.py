@@ -39,7 +39,7 @@ class TcuCalibration(Strict):
     shift: ShiftTimesCalibration = ShiftTimesCalibration()
     thermal: ThermalCalibration = ThermalCalibration()
     power_on_pedal_pct: float = Field(default=10.0, ge=0, le=100)  # above: power-on shift kinds
-    max_downshift_rpm: float = Field(default=6300.0, gt=0)  # OVERREV: redline - 500 (domain.md §2.3)
+    max_downshift_rpm: float = Field(default=6300.0, gt=0)  # OVERREV: redline - 500 (docs/gearbox.md#paddle-rules-m)
     min_upshift_rpm: float = Field(default=1100.0, gt=0)  # UNDERREV: lugging floor
     limiter_rpm: float = Field(default=6700.0, gt=0)  # engine speed that counts as "on the limiter"
     limiter_upshift_gears: tuple[int, ...] = ()  # M: gears that upshift by themselves at the limiter

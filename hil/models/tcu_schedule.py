@@ -123,7 +123,7 @@ class PhaseTimes(Strict):
 
 
 class ShiftTimesCalibration(Strict):
-    """Phase durations per shift kind (defaults: the rally "Performance" column, domain.md §2.4)."""
+    """Phase durations per shift kind (defaults: the rally "Performance" column, docs/gearbox.md#shift-phases)."""
 
     decision_ms: float = Field(default=20.0, gt=0, le=500)  # latch + CAN/solenoid scheduling, shown as FILL
     power_on_up: PhaseTimes = PhaseTimes(fill_ms=40.0, torque_ms=30.0, inertia_ms=80.0)

@@ -31,7 +31,7 @@ class SurfaceCalibration(Strict):
 
 
 def _surfaces() -> dict[str, SurfaceCalibration]:
-    # domain.md §5 table (E); tarmac shape from the simple Pacejka set B 10, C 1.9, E 0.97;
+    # docs/vehicle.md#surfaces (E); tarmac shape from the simple Pacejka set B 10, C 1.9, E 0.97;
     # loose ground peaks later (κ ≈ 0.15–0.3) and falls off less (lower C).
     s = SurfaceCalibration
     return {

@@ -11,6 +11,7 @@ import pytest
 from hil.bus import contract
 from hil.bus.codec import Codec
 from hil.errors import DbcError
+from hil.models.enums import Gear, RejectReason
 from tests.support import ROOT
 
 DBC = ROOT / "dbc" / "d7xr_powertrain.dbc"
@@ -35,10 +36,29 @@ def test_dbc_holds_every_contract_message_signal_sender_and_cycle() -> None:
     assert {n.name for n in codec.db.nodes} >= set(contract.NODES)
 
 
-def test_every_enum_of_the_contract_has_its_value_table() -> None:
-    codec = Codec.load(DBC)
-    for (name, sig), values in contract.CHOICES.items():
-        assert set(values) <= set(codec.specs[name].choices[sig].values())
+@pytest.mark.parametrize(("message", "signal"), sorted(contract.ENUMS))
+def test_every_enum_value_of_the_contract_has_the_same_number_in_the_dbc(message: str, signal: str) -> None:
+    dbc_table = {label: raw for raw, label in Codec.load(DBC).specs[message].choices[signal].items()}
+    assert dbc_table == contract.ENUMS[(message, signal)]
+
+
+def test_contract_value_tables_are_the_python_enums() -> None:
+    assert contract.ENUMS[("TCU_Status", "ShiftRejectReason")] == {r.name: r.value for r in RejectReason}
+    assert contract.ENUMS[("TCU_Status", "GearActual")]["R"] == Gear.R == 9
+    assert contract.ENUMS[("TCU_Status", "GearActual")]["8"] == 8
+
+
+def test_dbc_that_moves_an_enum_value_is_refused_with_both_numbers(tmp_path: Path) -> None:
+    path = _broken(tmp_path, '1 "OVERREV" 2 "UNDERREV"', '1 "UNDERREV" 2 "OVERREV"')
+    with pytest.raises(DbcError, match=r"1 should be OVERREV \(DBC: UNDERREV\), 2 should be UNDERREV") as err:
+        Codec.load(path)
+    assert err.value.key == "TCU_Status.ShiftRejectReason"
+
+
+def test_dbc_that_drops_an_enum_value_is_refused(tmp_path: Path) -> None:
+    path = _broken(tmp_path, ' 6 "INPUT_LOST"', "")
+    with pytest.raises(DbcError, match=r"6 should be INPUT_LOST \(DBC: none\)"):
+        Codec.load(path)
 
 
 def test_safety_messages_have_the_lowest_ids() -> None:
