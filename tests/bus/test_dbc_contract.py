@@ -6,10 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cantools
 import pytest
 
 from hil.bus import contract
-from hil.bus.codec import Codec
+from hil.bus.codec import Codec, signal_limits
+from hil.cli import main
 from hil.errors import DbcError
 from hil.models.enums import Gear, RejectReason
 from tests.support import ROOT
@@ -95,3 +97,39 @@ def test_dbc_that_does_not_parse_is_refused_with_the_file_named(tmp_path: Path) 
     with pytest.raises(DbcError, match="does not load") as err:
         Codec.load(path)
     assert err.value.file == str(path)
+
+
+@pytest.mark.parametrize(
+    ("edit", "key", "reason"),
+    [   # each of these crashed `hil run` (OverflowError, KeyError)
+        ((" SG_ EngineSpeed : 16|16@1+", " SG_ EngineSpeed : 16|8@1+"), "ECM_Engine.EngineSpeed", "needs 0..9000"),
+        ((" SG_ EngineStalled : 13|1@1+", " SG_ EngineStall : 13|1@1+"), "ECM_Engine.EngineStalled", "missing"),
+        ((" SG_ ConverterLockup : 27|1@1+ (1,0) [0|1]", " SG_ ConverterLockup : 27|1@1+ (1,0) [0|0.5]"),
+         "TCU_Status.ConverterLockup", "needs 0..1"),
+        ((" SG_ OutputSpeed : 40|14@1+ (0.5,0)", " SG_ OutputSpeed : 40|14@1+ (0,0)"),
+         "TCU_Status.OutputSpeed", "scale"),
+        ((" SG_ Selector : 14|3@1+ (1,0)", " SG_ Selector : 14|3@1+ (2,0)"), "DRV_Controls.Selector", "scale 1"),
+        (("BO_ 992 TCU_Identity: 8 TCU", "BO_ 992 TCU_Ident: 8 TCU"), "TCU_Identity", "missing"),
+    ],
+)
+def test_dbc_that_run_would_trip_on_is_refused_by_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: tuple[str, str], key: str, reason: str,
+) -> None:
+    path = _broken(tmp_path, *edit)
+    with pytest.raises(DbcError) as err:
+        Codec.load(path)
+    assert err.value.key == key
+    assert reason in err.value.reason
+    rig = tmp_path / "rig.toml"
+    rig.write_text((ROOT / "rigs" / "virtual.toml").read_text().replace('"../', f'"{ROOT}/').replace(
+        f'"{DBC}"', f'"{path}"'))
+    assert main(["check", str(rig)]) == 2
+    assert f"{path}: {key}" in capsys.readouterr().out
+
+
+def test_a_signals_limits_are_what_its_bits_carry_not_only_what_the_dbc_declares(tmp_path: Path) -> None:
+    path = _broken(tmp_path, " SG_ DeadTimeMs : 32|12@1+ (1,0) [0|4095]", " SG_ DeadTimeMs : 32|6@1+ (1,0) [0|4095]")
+    db = cantools.database.load_file(str(path))
+    message = db.get_message_by_name("TCU_ShiftEvent")
+    assert signal_limits(message.get_signal_by_name("DeadTimeMs"), "k", str(path)) == (0.0, 63.0)
+    assert signal_limits(message.get_signal_by_name("ShiftTimeMs"), "k", str(path)) == (0.0, 4095.0)
