@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from hil import __version__
-from hil.commands import check, compare, regress, run, serve, sweep
+from hil.commands import check, compare, init, regress, run, serve, sweep
 from hil.errors import HilError
 
 
@@ -18,7 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hil", description="d7xr-hil: D7X-R driveline HIL emulator")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (run, serve, check, compare, regress, sweep):
+    for module in (run, serve, check, compare, regress, init, sweep):
         module.register(sub)
     return parser
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from hil import data
 from hil.bus.codec import Codec
 from hil.errors import StageError
 from hil.stage.compile import Command, Compiler, SurfacePatch
@@ -293,7 +294,7 @@ def _expectations(ctx: _Ctx, node: Node, codec: Codec | None) -> list[Expectatio
     if not isinstance(node, SequenceNode):
         raise ctx.fail(node, "expect", "expected a list of checks")
     if codec is None:
-        codec = Codec.load(Path(__file__).resolve().parents[2] / "dbc" / "d7xr_powertrain.dbc")
+        codec = Codec.load(data.path(*data.DEFAULT_DBC))
     out: list[Expectation] = []
     names: set[str] = set()
     for i, item in enumerate(node.value):
