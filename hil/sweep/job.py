@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hil.app import prepare
 from hil.config.rig import load_rig
 from hil.config.toml_text import dumps
 from hil.results.kpis import Kpis
-from hil.results.runner import run_to_folder
+from hil.runtime.prepare import prepare
+from hil.runtime.suite import run_to_folder
 
 CALIBRATION_FILE = "calibration.toml"
 RIG_FILE = "rig.toml"
@@ -109,10 +109,10 @@ def write_inputs(spec: RunSpec, folder: Path) -> Path:
 
 
 def run_stage(rig_file: Path, out: Path) -> tuple[Kpis, Path]:
-    """The one place that knows how a run is assembled today (switch to the Rig here)."""
-    rig = load_rig(rig_file)
-    prep = prepare(rig)
-    cap = rig.spec.rig.duration_s
-    duration_ns = prep.stage.duration_ns if cap is None else min(prep.stage.duration_ns, round(cap * 1e9))
-    kpis = run_to_folder(prep, out, duration_ns)
-    return kpis, out / rig.spec.rig.log
+    """The one place that knows how a run is assembled: a `Rig` through the suite's `run_to_folder`."""
+    prep = prepare(load_rig(rig_file))
+    until_ns = min(prep.duration_ns, prep.stage.duration_ns)  # duration_s caps the stage, never extends it
+    kpis, outcome = run_to_folder(prep, out, until_ns)
+    if outcome.interrupted:
+        raise RuntimeError(f"run stopped at {outcome.reached_ns / 1e9:g} s of {until_ns / 1e9:g} s: {outcome.reason}")
+    return kpis, out / prep.rig.spec.rig.log
