@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "compare": ("hil.commands.compare", "compare the KPIs of two results folders (exit 1 on a regression)"),
     "regress": ("hil.commands.regress", "run a stage suite with a candidate calibration and judge every KPI"),
     "init": ("hil.commands.init", "write a starter rig folder (rigs, DBC, calibrations, stages)"),
+    "sweep": ("hil.commands.sweep", "run calibration variants over stages on a Dask cluster, one results table"),
 }
 
 
