@@ -46,3 +46,12 @@ def test_hil_run_writes_a_readable_can_log_and_run_info(tmp_path: Path, capsys: 
     assert len(info["calibration"]["sha256"]) == 64
     assert info["bus_health"]["frames_tx"] == len(frames)
     assert "simulated in" in capsys.readouterr().out
+
+
+def test_python_dash_m_hil_is_the_command_line() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "hil", "--version"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().startswith("hil ")

@@ -6,18 +6,21 @@ sees plain `dict[str, float]` signal values (enums as their integer raw value).
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import cantools
 import cantools.database
-from cantools.database.can import Database, Message
+from cantools.database.can import Database, Message, Signal
 
 from hil.bus import contract
 from hil.bus.e2e import E2EReceiver, E2EStatus, protect
 from hil.errors import DbcError
 
 Signals = dict[str, float]
+_FLOAT_MAX = {32: 3.4028234663852886e38, 64: 1.7976931348623157e308}
 _CACHE_LIMIT = 4096  # entries per message; cleared when full (bounded memory on long runs)
 
 
@@ -83,8 +86,12 @@ class Codec:
     def sent_by(self, nodes: set[str] | frozenset[str]) -> list[MessageSpec]:
         return [s for s in self.specs.values() if s.sender in nodes]
 
-    def encode(self, name: str, values: Signals) -> tuple[int, bytes]:
-        """Frame ID and payload; values are saturated to the DBC range, E2E applied."""
+    def encode(self, name: str, values: Signals, non_finite: Counter[str] | None = None) -> tuple[int, bytes]:
+        """Frame ID and payload; values are saturated to the DBC range, E2E applied.
+
+        NaN becomes the signal's default (0 where the range allows) and ±inf its limit; each is
+        counted in `non_finite` ("MSG.Signal"), so a model's bad number never takes the bus down.
+        """
         spec = self.specs[name]
         frame_id = spec.frame_id
         cache = self._enc_cache[frame_id]
@@ -93,13 +100,24 @@ class Codec:
         if raw is None:
             data = dict(spec.defaults)
             limits = spec.limits
+            finite = True
             for key, value in values.items():
                 lo, hi = limits[key]  # KeyError on an unknown signal is a programming error
-                data[key] = lo if value < lo else hi if value > hi else value
+                if lo <= value <= hi:
+                    data[key] = value
+                    continue
+                nan = math.isnan(value)  # fails both comparisons above, like an out-of-range value
+                if nan or math.isinf(value):
+                    finite = False
+                    if non_finite is not None:
+                        non_finite[f"{name}.{key}"] += 1
+                data[key] = spec.defaults[key] if nan else lo if value < lo else hi
             raw = self._messages[frame_id].encode(data, strict=False)
-            if len(cache) >= _CACHE_LIMIT:
-                cache.clear()
-            cache[values_key] = raw
+            # never cache a non-finite key: every such frame must be counted (and NaN never equals itself)
+            if finite:
+                if len(cache) >= _CACHE_LIMIT:
+                    cache.clear()
+                cache[values_key] = raw
         if not spec.e2e:
             return frame_id, raw
         payload = bytearray(raw)
@@ -143,11 +161,7 @@ def _spec(msg: Message, path: str) -> MessageSpec:
     limits: dict[str, tuple[float, float]] = {}
     defaults: Signals = {}
     for s in msg.signals:
-        raw_max = (1 << s.length) - 1 if not s.is_signed else (1 << (s.length - 1)) - 1
-        raw_min = 0 if not s.is_signed else -(1 << (s.length - 1))
-        scale, offset = float(s.scale), float(s.offset)
-        lo = float(s.minimum) if s.minimum is not None else raw_min * scale + offset
-        hi = float(s.maximum) if s.maximum is not None else raw_max * scale + offset
+        lo, hi = signal_limits(s, f"{msg.name}.{s.name}", path)
         limits[s.name] = (lo, hi)
         defaults[s.name] = min(max(0.0, lo), hi)
     cycle = msg.cycle_time
@@ -166,12 +180,36 @@ def _spec(msg: Message, path: str) -> MessageSpec:
     )
 
 
+def signal_limits(s: Signal, key: str, path: str) -> tuple[float, float]:
+    """What a signal can carry: its declared range within what its bits and scaling can encode."""
+    scale, offset = float(s.scale), float(s.offset)
+    if scale == 0 or not math.isfinite(scale) or not math.isfinite(offset):
+        raise DbcError(path, key, f"scale {s.scale} / offset {s.offset}: the scale must be finite and not 0")
+    if s.is_float:
+        if s.length not in _FLOAT_MAX:
+            raise DbcError(path, key, f"a float signal is 32 or 64 bits, not {s.length}")
+        raw_lo, raw_hi = -_FLOAT_MAX[s.length], _FLOAT_MAX[s.length]
+    elif s.is_signed:
+        raw_lo, raw_hi = -(1 << (s.length - 1)), (1 << (s.length - 1)) - 1
+    else:
+        raw_lo, raw_hi = 0, (1 << s.length) - 1
+    lo, hi = sorted((raw_lo * scale + offset, raw_hi * scale + offset))
+    if s.minimum is not None:
+        lo = max(lo, float(s.minimum))
+    if s.maximum is not None:
+        hi = min(hi, float(s.maximum))
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo <= hi):
+        raise DbcError(path, key, f"declared range [{s.minimum}|{s.maximum}] lies outside what "
+                                  f"{s.length} bits x {s.scale} + {s.offset} can encode")
+    return lo, hi
+
+
 def _check_contract(codec: Codec, path: str) -> None:
     nodes = {n.name for n in codec.db.nodes}
     for node in contract.NODES:
         if node not in nodes:
             raise DbcError(path, f"BU_.{node}", "contract node is missing")
-    for name, (sender, cycle_ms, e2e, signals) in contract.MESSAGES.items():
+    for name, (sender, cycle_ms, e2e, needs) in contract.MESSAGES.items():
         spec = codec.specs.get(name)
         if spec is None:
             raise DbcError(path, name, "contract message is missing")
@@ -183,11 +221,28 @@ def _check_contract(codec: Codec, path: str) -> None:
                            f"is {spec.cycle_ns and spec.cycle_ns // 1_000_000} ms, contract says {cycle_ms}")
         if spec.e2e != e2e:
             raise DbcError(path, name, "E2E header (CRC, Counter) " + ("missing" if e2e else "unexpected"))
-        for sig in signals:
-            if sig not in spec.signals:
-                raise DbcError(path, f"{name}.{sig}", "contract signal is missing")
-    for (name, sig), values in contract.CHOICES.items():
-        table = set(codec.specs[name].choices.get(sig, {}).values())
-        missing = [v for v in values if v not in table]
-        if missing:
-            raise DbcError(path, f"{name}.{sig}", f"value table lacks {', '.join(missing)}")
+        if spec.length > 8:
+            raise DbcError(path, name, f"{spec.length} bytes: contract messages are classic CAN frames (8 bytes)")
+        for sig, need in needs.items():
+            _check_need(codec, name, sig, need, path)
+    for (name, sig), values in contract.ENUMS.items():
+        table = codec.specs[name].choices.get(sig, {})
+        wrong = [f"{raw} should be {label} (DBC: {table.get(raw, 'none')})"
+                 for label, raw in values.items() if table.get(raw) != label]
+        if wrong:
+            raise DbcError(path, f"{name}.{sig}", f"value table differs from the contract: {', '.join(wrong)}")
+
+
+def _check_need(codec: Codec, name: str, sig: str, need: contract.Need, path: str) -> None:
+    spec = codec.specs[name]
+    if sig not in spec.signals:
+        raise DbcError(path, f"{name}.{sig}", "contract signal is missing")
+    lo, hi = spec.limits[sig]
+    if lo > need.lo or hi < need.hi:
+        raise DbcError(path, f"{name}.{sig}", f"carries {lo:g}..{hi:g}, the contract needs {need.lo:g}..{need.hi:g} "
+                                              "(length, scale, offset or declared range too small)")
+    if need.whole:
+        s = codec.db.get_message_by_name(name).get_signal_by_name(sig)
+        if s.is_float or float(s.scale) != 1 or not float(s.offset).is_integer():
+            raise DbcError(path, f"{name}.{sig}", f"scale {s.scale}, offset {s.offset}: a whole-number signal needs "
+                                                  "scale 1 and a whole offset")

@@ -20,11 +20,13 @@ class BusHealth:
     outages: int = 0  # times sending started failing after it had worked (or from the start)
     late_frames: int = 0  # real time: a frame's deadline was missed by more than a cycle
     e2e: Counter[str] = field(default_factory=Counter)  # "MSG:STATUS" -> count
+    non_finite: Counter[str] = field(default_factory=Counter)  # "MSG.Signal" -> NaN/inf values sent saturated
     last_error: str = ""
 
     def as_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {k: v for k, v in self.__dict__.items() if k != "e2e"}
+        out: dict[str, object] = {k: v for k, v in self.__dict__.items() if k not in ("e2e", "non_finite")}
         out["e2e"] = dict(sorted(self.e2e.items()))
+        out["non_finite"] = dict(sorted(self.non_finite.items()))
         return out
 
     @property

@@ -5,6 +5,7 @@ Paths are relative to the rig file. `[bus]` is python-can's own settings, passed
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -14,8 +15,12 @@ from pydantic import Field, field_validator
 
 from hil.bus import contract
 from hil.config.schema import Strict, read_toml, validate
+from hil.config.units import TimeoutMs
 from hil.errors import RigError
 from hil.mqtt.config import MqttSection
+
+MAX_DURATION_S = 48 * 3600.0  # as long as a stage may be
+MAX_BITRATE = 15_000_000  # above any CAN FD data phase
 
 
 class RigSection(Strict):
@@ -26,7 +31,7 @@ class RigSection(Strict):
     calibration: str = "../calibrations/rally.toml"
     stage: str | None = None  # None: the embedded standing-start stage
     emulate: tuple[str, ...] = contract.NODES
-    duration_s: float | None = Field(default=None, gt=0)
+    duration_s: float | None = Field(default=None, gt=0, le=MAX_DURATION_S)
     log: str = "can.log"
 
     @field_validator("emulate")
@@ -55,7 +60,7 @@ class RealtimeSection(Strict):
 class RigFile(Strict):
     rig: RigSection
     bus: dict[str, Any]
-    timeouts_ms: dict[str, float] = {}
+    timeouts_ms: dict[str, TimeoutMs] = {}
     nodes: dict[str, NodeSection] = {}
     e2e: E2ESection = E2ESection()
     realtime: RealtimeSection = RealtimeSection()
@@ -69,6 +74,14 @@ class RigFile(Strict):
             raise ValueError("'interface' is required (a python-can interface name, e.g. 'virtual')")
         if interface not in can.interfaces.BACKENDS:
             raise ValueError(f"unknown python-can interface '{interface}'")
+        for key, value in v.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"'{key}' must be a finite number")
+        for key in ("bitrate", "data_bitrate"):
+            rate = v.get(key)
+            whole = isinstance(rate, int) and not isinstance(rate, bool)
+            if rate is not None and not (whole and 0 < rate <= MAX_BITRATE):
+                raise ValueError(f"'{key}' must be a whole number of bit/s, 1..{MAX_BITRATE}")
         if v.get("receive_own_messages"):
             # hil delivers its own frames locally; an echo would arrive twice (E2E REPEATED).
             raise ValueError("'receive_own_messages' must be false")

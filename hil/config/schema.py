@@ -1,7 +1,7 @@
 """Strict frozen config models and the loader that turns pydantic errors into ConfigError.
 
 Every config file (rig, calibration, tolerances) is a `Strict` model: unknown keys are
-errors, so a typo can never pass silently.
+errors, NaN and infinities are refused, so neither a typo nor `inf` can pass silently.
 """
 
 from __future__ import annotations
@@ -16,12 +16,17 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from hil.errors import ConfigError
 
 M = TypeVar("M", bound=BaseModel)
+MAX_CONFIG_BYTES = 4 * 1024 * 1024  # a rig or calibration is a few kB; anything this big is not one
 
 
 class Strict(BaseModel):
-    """Base for every config section: frozen, no unknown keys, no silent coercion of strings."""
+    """Base for every config section: frozen, no unknown keys, every number finite.
 
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+    Every numeric field also carries both bounds of its physical range (`Field(ge=.., le=..)`,
+    tuple elements through `hil.config.units`); docs/ranges.md lists them (`python -m hil.config.ranges`).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=False, allow_inf_nan=False)
 
     def override(self: M, **changes: Any) -> M:
         """A validated copy with some fields changed (variants without copy-paste)."""
@@ -55,16 +60,31 @@ def _reason(kind: str, msg: str) -> str:
     return msg.removeprefix("Value error, ")
 
 
-def read_toml(path: Path, error: type[ConfigError] = ConfigError) -> dict[str, Any]:
+def read_text(path: Path, error: type[ConfigError] = ConfigError, limit: int = MAX_CONFIG_BYTES) -> str:
+    """A config file's text; missing, unreadable, oversized or non-UTF-8 files become `error`."""
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            data = fh.read(limit + 1)
     except FileNotFoundError:
         raise error(str(path), "", "file not found") from None
+    except OSError as exc:
+        raise error(str(path), "", f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise error(str(path), "", f"larger than {limit // (1024 * 1024)} MiB: not a config file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(str(path), "", f"not UTF-8 text (byte {exc.start}): a binary file?") from None
+
+
+def read_toml(path: Path, error: type[ConfigError] = ConfigError) -> dict[str, Any]:
+    text = read_text(path, error)
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise error(str(path), "", f"not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise error(str(path), "", f"cannot read: {exc.strerror}") from None
+    except RecursionError:
+        raise error(str(path), "", "not valid TOML: nested too deep") from None
 
 
 def file_hash(path: Path) -> str:

@@ -1,7 +1,7 @@
 """Driveline control unit (DCU): centre coupling, front/rear axle diffs, transfer box (HIGH only).
 
-The centre clutch is closed-loop (domain.md §4.3) and opens for the handbrake (§3); the axle
-diffs are mechanical LSDs on the rally car (§4.1) or, on the road car, an active rear diff (§4.2).
+The centre clutch is closed-loop and opens for the handbrake; the axle diffs are mechanical LSDs on
+the rally car or, on the road car, an active rear diff (why and which figures: docs/differentials.md).
 """
 
 from __future__ import annotations
@@ -17,26 +17,27 @@ from hil.models.hardware import HardwareCalibration
 
 _NS_PER_MS = 1_000_000
 _NS_PER_S = 1_000_000_000
-CENTRE_FRONT_SHARE = 0.5  # hardware: 50/50 bevel centre diff (domain.md §1), not a calibration value
+# hardware, not a calibration value: the 50/50 bevel centre diff (docs/differentials.md#centre-coupling)
+CENTRE_FRONT_SHARE = 0.5
 MAX_REPORTED_NM = 4095.0  # DCU_Status lock-torque signals are 12 bit, 1 Nm/bit
 
 
 class CentreCalibration(Strict):
-    preload_grip_nm: float = Field(default=60.0, ge=0)  # little wind-up in tight turns on grip
-    preload_loose_nm: float = Field(default=350.0, ge=0)  # gravel/sand: keep both axles pulling
-    loose_slip_lo_pct: float = Field(default=3.0, ge=0)  # filtered wheel slip where "loose" begins...
-    loose_slip_hi_pct: float = Field(default=10.0, gt=0)  # ...and is full
-    slip_filter_ms: float = Field(default=500.0, gt=0)
-    kp_nm_per_kph: float = Field(default=120.0, ge=0)  # on |front - rear| axle speed difference
-    ki_nm_per_kph_s: float = Field(default=200.0, ge=0)
-    integral_max_nm: float = Field(default=800.0, ge=0)
-    deadband_kph: float = Field(default=1.0, ge=0)  # speed difference allowed for cornering
-    accel_ff_nm_per_pct: float = Field(default=4.0, ge=0)  # launch/throttle feed-forward
-    auto_max_nm: float = Field(default=1500.0, gt=0)
+    preload_grip_nm: float = Field(default=60.0, ge=0, le=MAX_REPORTED_NM)  # little wind-up in tight turns on grip
+    preload_loose_nm: float = Field(default=350.0, ge=0, le=MAX_REPORTED_NM)  # gravel/sand: keep both axles pulling
+    loose_slip_lo_pct: float = Field(default=3.0, ge=0, le=100)  # filtered wheel slip where "loose" begins...
+    loose_slip_hi_pct: float = Field(default=10.0, gt=0, le=100)  # ...and is full
+    slip_filter_ms: float = Field(default=500.0, gt=0, le=60000)
+    kp_nm_per_kph: float = Field(default=120.0, ge=0, le=10000)  # on |front - rear| axle speed difference
+    ki_nm_per_kph_s: float = Field(default=200.0, ge=0, le=10000)
+    integral_max_nm: float = Field(default=800.0, ge=0, le=MAX_REPORTED_NM)
+    deadband_kph: float = Field(default=1.0, ge=0, le=50)  # speed difference allowed for cornering
+    accel_ff_nm_per_pct: float = Field(default=4.0, ge=0, le=100)  # launch/throttle feed-forward
+    auto_max_nm: float = Field(default=1500.0, gt=0, le=MAX_REPORTED_NM)
     locked_nm: float = Field(default=3000.0, gt=0, le=MAX_REPORTED_NM)  # LOCK switch: full lock
-    slew_nm_per_s: float = Field(default=15000.0, gt=0)  # motor: open -> full in 200 ms
+    slew_nm_per_s: float = Field(default=15000.0, gt=0, le=1000000)  # motor: open -> full in 200 ms
     handbrake_open_ms: float = Field(default=60.0, gt=0, le=200)  # torque reaches 0 within this
-    handbrake_reclose_ms: float = Field(default=300.0, ge=200, le=500)  # domain.md §3 step 5
+    handbrake_reclose_ms: float = Field(default=300.0, ge=200, le=500)  # E: docs/handbrake.md, step 5
 
     @model_validator(mode="after")
     def _consistent(self) -> CentreCalibration:
@@ -51,7 +52,7 @@ class LsdCalibration(Strict):
     """Mechanical plate LSD: lock = preload + ratio x |axle input torque| (power or coast ramp)."""
 
     kind: Literal["lsd"] = "lsd"
-    preload_nm: float = Field(default=100.0, ge=0)
+    preload_nm: float = Field(default=100.0, ge=0, le=MAX_REPORTED_NM)
     power_ratio: float = Field(default=0.5, ge=0, le=1)
     coast_ratio: float = Field(default=0.3, ge=0, le=1)
     max_lock_nm: float = Field(default=4000.0, gt=0, le=MAX_REPORTED_NM)
@@ -61,9 +62,9 @@ class ActiveDiffCalibration(Strict):
     """Motor-actuated locking diff (road OCTA rear): PI on wheel-speed difference + torque feed-forward."""
 
     kind: Literal["active"] = "active"
-    deadband_kph: float = Field(default=2.0, ge=0)  # no yaw rate on CAN: a cornering allowance
-    kp_nm_per_kph: float = Field(default=150.0, ge=0)
-    ki_nm_per_kph_s: float = Field(default=300.0, ge=0)
+    deadband_kph: float = Field(default=2.0, ge=0, le=50)  # no yaw rate on CAN: a cornering allowance
+    kp_nm_per_kph: float = Field(default=150.0, ge=0, le=10000)
+    ki_nm_per_kph_s: float = Field(default=300.0, ge=0, le=10000)
     torque_ff_ratio: float = Field(default=0.1, ge=0, le=1)  # share of axle input torque as base lock
     max_lock_nm: float = Field(default=2500.0, gt=0, le=MAX_REPORTED_NM)
     full_travel_ms: float = Field(default=150.0, ge=100, le=250)  # motor open -> full

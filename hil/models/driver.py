@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pydantic import Field
+
 from hil.config.schema import Strict
 from hil.stage.player import StageSource
 
 
 class DriverCalibration(Strict):
-    speed_kp_pct_per_kph: float = 8.0  # pedal % per km/h of speed error
-    brake_kp_bar_per_kph: float = 4.0
+    speed_kp_pct_per_kph: float = Field(default=8.0, ge=0, le=100)  # pedal % per km/h of speed error
+    brake_kp_bar_per_kph: float = Field(default=4.0, ge=0, le=100)
 
 
 @dataclass(frozen=True, slots=True)

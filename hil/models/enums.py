@@ -1,4 +1,12 @@
-"""Enumerations shared by models and the DBC value tables (same integers as the VAL_ tables)."""
+"""Enumerations shared by the models and the DBC's value tables: the one source of their integers.
+
+Why Python enums rather than classes generated from the DBC at load: the models are pure (they
+read no files) and typed (`mypy --strict` must see `Gear.R`, not a name looked up at run time), so
+the integers are written once, here. The DBC is held to them instead: `hil.bus.contract.ENUMS`
+names the enum each contract signal carries, and `Codec.load` refuses a DBC whose `VAL_` table
+gives any of these names another number (file, `message.signal`, the differing values). A DBC may
+add values; it may never move one. Tests compare every value, not just the names.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +28,9 @@ class Gear(enum.IntEnum):
     R = 9
     P = 10
     SHIFTING = 15
+
+
+MAX_FORWARD_GEAR = 8  # gear signals carry forward gears 1..8 as their number (VAL_ "1".."8")
 
 
 class Mode(enum.IntEnum):
@@ -77,6 +88,16 @@ class HhbFault(enum.IntEnum):
     LEVER_TIMEOUT = 1
     LEVER_IMPLAUSIBLE = 2
     SPEED_TIMEOUT = 3
+
+
+class CentreLockSwitch(enum.IntEnum):
+    AUTO = 0
+    LOCK = 1
+
+
+class TransferRange(enum.IntEnum):
+    HIGH = 0
+    LOW = 1  # on the wire for the production box; the D7X-R never reports it (low range removed)
 
 
 class CentreMode(enum.IntEnum):

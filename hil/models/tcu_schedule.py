@@ -12,6 +12,7 @@ import itertools
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from hil.config.schema import Strict
+from hil.config.units import OutputRpm, PedalPct
 
 _PEDAL_PCT = (0.0, 25.0, 50.0, 75.0, 100.0)
 _RATIOS = (5.000, 3.200, 2.143, 1.720, 1.313, 1.000, 0.823, 0.640)  # default [hardware] ratios
@@ -55,10 +56,10 @@ class ShiftMapCalibration(Strict):
     """D-mode schedule. Row g-1 of `upshift_output_rpm` is the g -> g+1 line; row g-1 of
     `downshift_output_rpm` is the g+1 -> g line. One row per gear pair ([hardware] gear count - 1)."""
 
-    pedal_pct: tuple[float, ...] = _PEDAL_PCT
-    upshift_output_rpm: tuple[tuple[float, ...], ...] = _default_rows(_UP_ENGINE_RPM, upper=False)
-    downshift_output_rpm: tuple[tuple[float, ...], ...] = _default_rows(_DOWN_ENGINE_RPM, upper=True)
-    min_hysteresis_output_rpm: float = Field(default=40.0, gt=0)
+    pedal_pct: tuple[PedalPct, ...] = _PEDAL_PCT
+    upshift_output_rpm: tuple[tuple[OutputRpm, ...], ...] = _default_rows(_UP_ENGINE_RPM, upper=False)
+    downshift_output_rpm: tuple[tuple[OutputRpm, ...], ...] = _default_rows(_DOWN_ENGINE_RPM, upper=True)
+    min_hysteresis_output_rpm: float = Field(default=40.0, gt=0, le=5000)
 
     @field_validator("pedal_pct")
     @classmethod
@@ -123,7 +124,7 @@ class PhaseTimes(Strict):
 
 
 class ShiftTimesCalibration(Strict):
-    """Phase durations per shift kind (defaults: the rally "Performance" column, domain.md §2.4)."""
+    """Phase durations per shift kind (defaults: the rally "Performance" column, docs/gearbox.md#shift-phases)."""
 
     decision_ms: float = Field(default=20.0, gt=0, le=500)  # latch + CAN/solenoid scheduling, shown as FILL
     power_on_up: PhaseTimes = PhaseTimes(fill_ms=40.0, torque_ms=30.0, inertia_ms=80.0)

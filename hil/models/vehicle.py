@@ -16,13 +16,13 @@ class SurfaceCalibration(Strict):
 
     mu_peak: float = Field(gt=0, le=2)
     crr: float = Field(ge=0, lt=1)
-    shape_b: float = Field(gt=0)
+    shape_b: float = Field(gt=0, le=50)
     shape_c: float = Field(gt=1, lt=2)
-    shape_e: float = Field(le=1)
+    shape_e: float = Field(ge=-10, le=1)
 
 
 def _surfaces() -> dict[str, SurfaceCalibration]:
-    # domain.md §5 table (E); tarmac shape from the simple Pacejka set B 10, C 1.9, E 0.97;
+    # docs/vehicle.md#surfaces (E); tarmac shape from the simple Pacejka set B 10, C 1.9, E 0.97;
     # loose ground peaks later (κ ≈ 0.15–0.3) and falls off less (lower C).
     s = SurfaceCalibration
     return {
@@ -36,21 +36,21 @@ def _surfaces() -> dict[str, SurfaceCalibration]:
 
 class VehicleCalibration(Strict):
     mass_kg: float = Field(default=3200.0, gt=500, lt=10000)
-    cda_m2: float = Field(default=1.45, gt=0)
+    cda_m2: float = Field(default=1.45, gt=0, le=10)
     air_density_kg_m3: float = Field(default=1.2, gt=0.5, lt=1.5)
     cg_height_m: float = Field(default=0.75, gt=0.2, lt=2.0)
     front_weight_fraction: float = Field(default=0.52, gt=0.2, lt=0.8)
-    wheel_inertia_kgm2: float = Field(default=2.4, gt=0.1)
-    front_brake_nm_per_bar: float = Field(default=45.0, ge=0)
-    rear_brake_nm_per_bar: float = Field(default=30.0, ge=0)
-    handbrake_nm_per_bar: float = Field(default=40.0, ge=0)
+    wheel_inertia_kgm2: float = Field(default=2.4, gt=0.1, le=20)
+    front_brake_nm_per_bar: float = Field(default=45.0, ge=0, le=500)
+    rear_brake_nm_per_bar: float = Field(default=30.0, ge=0, le=500)
+    handbrake_nm_per_bar: float = Field(default=40.0, ge=0, le=500)
     # ESC traction control (the ABS/ESC node the plant emulates): engine torque ceiling that
     # holds the fastest wheel's slip near the target; 0 switches it off (E, typical TC targets)
     traction_slip_target: float = Field(default=0.12, ge=0, le=1)
-    traction_slip_offset_kph: float = Field(default=2.0, ge=0)
-    traction_gain_nm_per_kph: float = Field(default=40.0, ge=0)
+    traction_slip_offset_kph: float = Field(default=2.0, ge=0, le=50)
+    traction_gain_nm_per_kph: float = Field(default=40.0, ge=0, le=1000)
     traction_floor: float = Field(default=0.3, ge=0, le=1)  # TC never asks for less than this x full load
-    traction_recover_nm_per_s: float = Field(default=8000.0, gt=0)
+    traction_recover_nm_per_s: float = Field(default=8000.0, gt=0, le=1000000)
     surfaces: dict[str, SurfaceCalibration] = Field(default_factory=_surfaces)
 
     @model_validator(mode="after")

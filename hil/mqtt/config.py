@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 
 from hil.config.schema import Strict
+from hil.config.units import RateHz
 from hil.errors import RigError, UsageError
 
 TOPIC_PREFIX_PATTERN = r"^[A-Za-z0-9_./-]+$"  # no wildcards (+, #), no empty levels checked below
@@ -31,21 +32,13 @@ class MqttSection(Strict):
     tls: TlsSection | None = None
     topic_prefix: str | None = Field(default=None, pattern=TOPIC_PREFIX_PATTERN)  # default: hil/<rig>
     rate_hz: float = Field(default=10.0, gt=0, le=1000)  # telemetry per message topic
-    rates_hz: dict[str, float] = {}  # per message; 0 turns a message's telemetry off
+    rates_hz: dict[str, RateHz] = {}  # per message; 0 turns a message's telemetry off
     queue_size: int = Field(default=2000, ge=10, le=1_000_000)
     keepalive_s: int = Field(default=30, ge=5, le=3600)
     reconnect_min_s: float = Field(default=0.5, gt=0, le=60)
     reconnect_max_s: float = Field(default=30.0, gt=0, le=3600)
     status_period_s: float = Field(default=2.0, gt=0, le=3600)
     stages_dir: str = "../stages"  # stage/start may only load files from here
-
-    @field_validator("rates_hz")
-    @classmethod
-    def _rates(cls, v: dict[str, float]) -> dict[str, float]:
-        for name, hz in v.items():
-            if not 0 <= hz <= 1000:
-                raise ValueError(f"rate for '{name}' must be 0 (off) to 1000 Hz, got {hz}")
-        return v
 
     @field_validator("topic_prefix")
     @classmethod

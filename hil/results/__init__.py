@@ -1,1 +1,2 @@
-"""What a run leaves behind: CAN log, run info, summaries (later: traces, KPIs, reports)."""
+"""What a run leaves behind: the results folder (CAN log, run info, traces, events, KPIs, verdicts,
+reports, plots) and the comparison of two of them against tolerances."""

@@ -138,7 +138,7 @@ class Session:
     # ---- sending ---------------------------------------------------------------------
 
     def _send(self, name: str, values: Signals, t_ns: int) -> None:
-        frame_id, data = self.codec.encode(name, values)
+        frame_id, data = self.codec.encode(name, values, self.health.non_finite)
         self._send_frame(name, frame_id, data, False, t_ns)
 
     def _send_frame(self, name: str, frame_id: int, data: bytes, extended: bool, t_ns: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -60,3 +61,40 @@ def test_repeated_content_decodes_with_its_own_counter_and_a_private_dict() -> N
     assert (first.signals["Counter"], second.signals["Counter"]) == (0.0, 1.0)
     assert second.signals["CentreCouplingTorque"] == 300.0
     assert second.status is E2EStatus.OK
+
+
+ANY_FLOAT = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([math.nan, math.inf, -math.inf]))
+
+
+@st.composite
+def any_values(draw: st.DrawFn) -> tuple[str, dict[str, float]]:
+    name = draw(st.sampled_from(sorted(CODEC.specs)))
+    sigs = [s for s in CODEC.specs[name].signals if s not in ("CRC", "Counter")]
+    return name, {s: draw(ANY_FLOAT) for s in draw(st.lists(st.sampled_from(sigs), unique=True))}
+
+
+@given(any_values(), st.integers(1, 3))
+def test_any_float_encodes_to_a_valid_frame_and_every_nan_or_inf_is_counted(
+    case: tuple[str, dict[str, float]], repeats: int,
+) -> None:
+    name, values = case
+    spec = CODEC.specs[name]
+    counts: Counter[str] = Counter()
+    for _ in range(repeats):  # repeated content is served from the cache: it must still be counted
+        _, data = CODEC.encode(name, values, counts)
+    decoded = CODEC.decode(spec, data, None).signals
+    for sig, value in values.items():
+        lo, hi = spec.limits[sig]
+        assert lo - SCALES[name][sig] <= decoded[sig] <= hi + SCALES[name][sig]
+        assert counts[f"{name}.{sig}"] == (0 if math.isfinite(value) else repeats)
+
+
+def test_nan_sends_the_signal_default_and_infinities_its_limits() -> None:
+    spec = CODEC.specs["ECM_Engine"]
+    counts: Counter[str] = Counter()
+    _, data = CODEC.encode("ECM_Engine", {"EngineSpeed": math.nan, "EngineTorque": -math.inf,
+                                          "EngineTorqueMax": math.inf}, counts)
+    got = CODEC.decode(spec, data, None).signals
+    assert (got["EngineSpeed"], got["EngineTorque"], got["EngineTorqueMax"]) == (
+        0.0, spec.limits["EngineTorque"][0], spec.limits["EngineTorqueMax"][1])
+    assert counts == {"ECM_Engine.EngineSpeed": 1, "ECM_Engine.EngineTorque": 1, "ECM_Engine.EngineTorqueMax": 1}

@@ -15,7 +15,7 @@ from tests.support import RALLY, ROAD
 def test_rally_car_has_mechanical_lsds_front_and_rear() -> None:
     dcu = load_calibration(RALLY).values.dcu
     assert isinstance(dcu.front, LsdCalibration) and isinstance(dcu.rear, LsdCalibration)
-    assert dcu.front.power_ratio < dcu.rear.power_ratio, "front softer than rear (domain.md §4.1)"
+    assert dcu.front.power_ratio < dcu.rear.power_ratio, "front softer than rear (docs/differentials.md)"
 
 
 def test_road_car_has_an_open_front_and_an_active_rear_diff() -> None:

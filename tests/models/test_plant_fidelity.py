@@ -39,6 +39,6 @@ def test_road_car_reaches_60_mph_in_3_8_s_on_tarmac() -> None:
 def test_rally_car_is_slower_to_100_kph_by_a_physical_margin() -> None:
     road = time_to_kph(ROAD, 100.0)
     rally = time_to_kph(RALLY, 100.0, duration_s=12.0)
-    # domain.md §5: ~5.9 s for 290 kW / 3.3 t on tarmac; restrictor and +600 kg cost 1.2-2.5 s
+    # docs/vehicle.md#acceleration-check: ~5.9 s for 290 kW / 3.3 t on tarmac; restrictor and +600 kg cost 1.2-2.5 s
     assert 1.2 <= rally - road <= 2.5, f"road {road:.2f} s, rally {rally:.2f} s"
     assert 5.0 <= rally <= 7.0
