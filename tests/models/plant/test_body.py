@@ -7,7 +7,7 @@ import math
 import pytest
 
 from hil.models.hardware import HardwareCalibration
-from hil.models.plant.body import G, Body
+from hil.models.plant.body import Body, G
 from hil.models.vehicle import VehicleCalibration
 
 CAL = VehicleCalibration()
