@@ -46,6 +46,10 @@ class DbcError(ConfigError):
     """A DBC file does not load or breaks the CAN contract."""
 
 
+class FaultError(ConfigError):
+    """A fault (stage file, MQTT command or API) is invalid; nothing of it was applied."""
+
+
 class UsageError(HilError, ValueError):
     """A command-line flag is wrong."""
 

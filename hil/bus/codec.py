@@ -39,6 +39,34 @@ class MessageSpec:
     units: dict[str, str] = field(repr=False)
     choices: dict[str, dict[int, str]] = field(repr=False)
     defaults: Signals = field(repr=False)
+    layouts: dict[str, RawLayout] = field(repr=False)  # bits and scaling: what a trace column's type follows
+
+
+@dataclass(frozen=True, slots=True)
+class RawLayout:
+    """How one signal sits in its frame as a raw integer (for faults that write raw values)."""
+
+    bits: int
+    signed: bool
+    scale: float
+    offset: float
+    lo: float  # DBC physical range
+    hi: float
+    is_float: bool = False  # an IEEE float on the wire (no raw integer)
+
+    @property
+    def raw_min(self) -> int:
+        return -(1 << (self.bits - 1)) if self.signed else 0
+
+    @property
+    def raw_max(self) -> int:
+        return (1 << (self.bits - 1)) - 1 if self.signed else (1 << self.bits) - 1
+
+    def raw(self, value: float) -> int:
+        return round((value - self.offset) / self.scale)
+
+    def physical(self, raw: int) -> float:
+        return raw * self.scale + self.offset
 
 
 @dataclass(slots=True)
@@ -148,6 +176,24 @@ class Codec:
         return Decoded(spec, out, status)
 
 
+    def raw_layout(self, name: str, signal: str) -> RawLayout:
+        return self.specs[name].layouts[signal]
+
+    def with_raw(self, name: str, data: bytes, raw: dict[str, int]) -> bytes:
+        """`data` with these signals set to raw values; every other bit (E2E header too) is kept."""
+        msg = self._messages[self.specs[name].frame_id]
+        zeros = dict.fromkeys((s.name for s in msg.signals), 0)
+        width = len(data)
+        out = int.from_bytes(data, "little")
+        for signal, value in raw.items():
+            layout = self.raw_layout(name, signal)
+            ones = -1 if layout.signed else layout.raw_max
+            mask = int.from_bytes(msg.encode({**zeros, signal: ones}, scaling=False, strict=False), "little")
+            bits = int.from_bytes(msg.encode({**zeros, signal: value}, scaling=False, strict=False), "little")
+            out = (out & ~mask) | (bits & mask)
+        return out.to_bytes(width, "little")
+
+
 def _spec(msg: Message, path: str) -> MessageSpec:
     names = tuple(s.name for s in msg.signals)
     e2e = "CRC" in names and "Counter" in names
@@ -160,10 +206,13 @@ def _spec(msg: Message, path: str) -> MessageSpec:
         raise DbcError(path, msg.name, "extended (29-bit) ID: the powertrain CAN uses 11-bit IDs")
     limits: dict[str, tuple[float, float]] = {}
     defaults: Signals = {}
+    layouts: dict[str, RawLayout] = {}
     for s in msg.signals:
         lo, hi = signal_limits(s, f"{msg.name}.{s.name}", path)
         limits[s.name] = (lo, hi)
         defaults[s.name] = min(max(0.0, lo), hi)
+        layouts[s.name] = RawLayout(s.length, bool(s.is_signed), float(s.scale), float(s.offset), lo, hi,
+                                    bool(s.is_float))
     cycle = msg.cycle_time
     return MessageSpec(
         name=msg.name,
@@ -177,6 +226,7 @@ def _spec(msg: Message, path: str) -> MessageSpec:
         units={s.name: s.unit or "" for s in msg.signals},
         choices={s.name: {int(k): str(v) for k, v in s.choices.items()} for s in msg.signals if s.choices},
         defaults=defaults,
+        layouts=layouts,
     )
 
 
@@ -225,6 +275,11 @@ def _check_contract(codec: Codec, path: str) -> None:
             raise DbcError(path, name, f"{spec.length} bytes: contract messages are classic CAN frames (8 bytes)")
         for sig, need in needs.items():
             _check_need(codec, name, sig, need, path)
+    for name, (frame_id, sender) in contract.DIAGNOSTIC.items():
+        spec = codec.specs.get(name)
+        if spec is None or spec.frame_id != frame_id or spec.sender != sender or spec.cycle_ns or spec.e2e:
+            raise DbcError(path, name, f"diagnostic frame must be 0x{frame_id:X} from {sender}, "
+                                       "event-driven, without an E2E header")
     for (name, sig), values in contract.ENUMS.items():
         table = codec.specs[name].choices.get(sig, {})
         wrong = [f"{raw} should be {label} (DBC: {table.get(raw, 'none')})"

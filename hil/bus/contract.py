@@ -97,3 +97,12 @@ ENUMS: dict[tuple[str, str], dict[str, int]] = {
     ("DCU_Status", "CentreMode"): _table(enums.CentreMode),
     ("DCU_Status", "TransferRange"): _table(enums.TransferRange),
 }
+
+# Diagnostics (UDS over ISO-TP, 11-bit normal addressing): message -> (frame ID, sender). Each
+# controller has a physical request/response pair; DIAG_Functional (0x7DF) reaches all three.
+DIAGNOSTIC: dict[str, tuple[int, str]] = {
+    "DIAG_Functional": (0x7DF, "TESTER"),
+    "TCU_DiagRequest": (0x7E1, "TESTER"), "TCU_DiagResponse": (0x7E9, "TCU"),
+    "HHB_DiagRequest": (0x7E2, "TESTER"), "HHB_DiagResponse": (0x7EA, "HHB"),
+    "DCU_DiagRequest": (0x7E3, "TESTER"), "DCU_DiagResponse": (0x7EB, "DCU"),
+}

@@ -7,6 +7,7 @@ from types import TracebackType
 
 import can
 
+from hil import extras
 from hil.errors import ConfigError
 
 
@@ -19,15 +20,26 @@ class Recorder:
             raise ConfigError(str(path), "log", f"unsupported CAN log format '{suffix}'")
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._writer: can.Listener = can.Logger(str(path))
         self.count = 0
+        self._writer: can.Listener | None = None
+        if suffix == ".mf4" and not extras.available("mf4"):
+            extras.skipped("mf4", f"CAN log {path.name}")  # python-can's MF4 writer needs asammdf
+            return
+        self._writer = can.Logger(str(path))
+
+    @property
+    def written(self) -> bool:
+        """False when the log was skipped for want of an extra."""
+        return self._writer is not None
 
     def write(self, msg: can.Message) -> None:
-        self._writer.on_message_received(msg)
-        self.count += 1
+        if self._writer is not None:
+            self._writer.on_message_received(msg)
+            self.count += 1
 
     def close(self) -> None:
-        self._writer.stop()
+        if self._writer is not None:
+            self._writer.stop()
 
     def __enter__(self) -> Recorder:
         return self

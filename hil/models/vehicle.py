@@ -8,7 +8,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from hil.config.schema import Strict
-from hil.stage.timeline import SURFACES
+from hil.models.world import SURFACES
 
 
 class SurfaceCalibration(Strict):
