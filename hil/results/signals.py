@@ -3,36 +3,52 @@
 `trace/<MESSAGE>.csv` and `trace/<MESSAGE>.parquet`: one row per good frame with `t_ns`,
 `sent_here` and every signal of the message, typed from the DBC (hil.results.trace_schema: integers,
 booleans, enums by their DBC names); `trace/schema.json` holds units and value tables. Written as
-the run goes, in row groups, so a 30-minute stage never sits in memory.
+the run goes, in row groups, so a 30-minute stage never sits in memory. Crash-consistent: CSV rows
+reach the disk whole (at least every second of bus time); a Parquet file is built as
+`.parquet.partial` and renamed when complete, so a killed run leaves readable CSVs and no
+half-written Parquet. A full or read-only disk is one ResultsError.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from hil import extras
 from hil.bus.codec import MessageSpec, Signals
+from hil.bus.recorder import LineFile
+from hil.errors import ResultsError
 from hil.results import trace_schema as ts
 
 TRACE_DIR = "trace"
 SCHEMA_FILE = "schema.json"
-_FLUSH_ROWS = 20_000
+PARTIAL = ".partial"  # a file still being written (what a killed run leaves of a Parquet table)
+_FLUSH_ROWS = 20_000  # one Parquet row group
+_CSV_EVERY_NS = 1_000_000_000  # CSV rows reach the disk at least this often (bus time)
 
 
 @dataclass
 class _Table:
     spec: MessageSpec
-    csv_file: IO[str]
+    csv_file: LineFile
     csv_writer: Any
     columns: tuple[ts.Column, ...]
     parquet: Any  # pyarrow.parquet.ParquetWriter, None without the [parquet] extra
     schema: Any
-    rows: list[tuple[int, bool, Signals]] = field(default_factory=list)
+    rows: list[tuple[int, bool, Signals]] = field(default_factory=list)  # for the next Parquet row group
+
+    @property
+    def parquet_path(self) -> Path:
+        return self.csv_file.path.with_suffix(".parquet")
+
+
+def _unwritable(path: Path, exc: OSError) -> ResultsError:
+    return ResultsError(f"{path}: cannot write: {exc.strerror or exc}")
 
 
 class SignalTraceWriter:
@@ -40,32 +56,46 @@ class SignalTraceWriter:
 
     def __init__(self, out_dir: Path) -> None:
         self.dir = out_dir / TRACE_DIR
-        self.dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _unwritable(self.dir, exc) from None
         self._tables: dict[str, _Table] = {}
         self.frames = 0
+        self._csv_due_ns = _CSV_EVERY_NS
 
     def __call__(self, t_ns: int, spec: MessageSpec, sig: Signals, sent_here: bool) -> None:
         table = self._tables.get(spec.name)
         if table is None:
             table = self._open(spec)
-        table.rows.append((t_ns, sent_here, sig))
+        table.csv_writer.writerow(ts.csv_row(t_ns, sent_here, sig, table.columns))
         self.frames += 1
-        if len(table.rows) >= _FLUSH_ROWS:
-            self._flush(table)
+        if table.parquet is not None:
+            table.rows.append((t_ns, sent_here, sig))
+            if len(table.rows) >= _FLUSH_ROWS:
+                self._flush(table)
+        if t_ns >= self._csv_due_ns:  # a slow message's rows must not wait for a full buffer
+            self._csv_due_ns = t_ns + _CSV_EVERY_NS
+            for t in self._tables.values():
+                t.csv_file.flush()
 
     def _open(self, spec: MessageSpec) -> _Table:
         cols = ts.columns(spec)
-        fh = (self.dir / f"{spec.name}.csv").open("w", newline="")
-        writer = csv.writer(fh)
-        writer.writerow(["t_ns", "sent_here", *spec.signals])
-        parquet, schema = None, None
-        if extras.available("parquet"):
-            import pyarrow.parquet as pq  # noqa: PLC0415 - optional dependency, loaded with the first table
+        try:
+            fh = LineFile(self.dir / f"{spec.name}.csv")
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow(["t_ns", "sent_here", *spec.signals])
+            parquet, schema = None, None
+            if extras.available("parquet"):
+                import pyarrow.parquet as pq  # noqa: PLC0415 - optional dependency, loaded with the first table
 
-            schema = ts.arrow_schema(cols)
-            parquet = pq.ParquetWriter(str(self.dir / f"{spec.name}.parquet"), schema, compression="zstd")
-        else:
-            extras.skipped("parquet", "Parquet traces")
+                schema = ts.arrow_schema(cols)
+                parquet = pq.ParquetWriter(str(self.dir / f"{spec.name}.parquet{PARTIAL}"), schema,
+                                           compression="zstd")
+            else:
+                extras.skipped("parquet", "Parquet traces")
+        except OSError as exc:
+            raise _unwritable(self.dir / spec.name, exc) from None
         table = _Table(spec, fh, writer, cols, parquet, schema)
         self._tables[spec.name] = table
         self._write_schema()
@@ -74,29 +104,52 @@ class SignalTraceWriter:
     def _write_schema(self) -> None:
         """trace/schema.json: types, units and value tables of every message seen so far."""
         described = {name: ts.describe(t.columns) for name, t in sorted(self._tables.items())}
-        part = self.dir / f"{SCHEMA_FILE}.partial"
-        part.write_text(json.dumps(described, indent=1, sort_keys=True) + "\n")
-        os.replace(part, self.dir / SCHEMA_FILE)
+        part = self.dir / f"{SCHEMA_FILE}{PARTIAL}"
+        try:
+            part.write_text(json.dumps(described, indent=1, sort_keys=True) + "\n")
+            os.replace(part, self.dir / SCHEMA_FILE)
+        except OSError as exc:
+            raise _unwritable(self.dir / SCHEMA_FILE, exc) from None
 
     def _flush(self, table: _Table) -> None:
+        """One Parquet row group of the rows kept since the last (their CSV rows are written already)."""
         rows = table.rows
-        if not rows:
+        if not rows or table.parquet is None:
             return
-        table.csv_writer.writerows(ts.csv_row(t, here, sig, table.columns) for t, here, sig in rows)
-        if table.parquet is not None:
-            table.parquet.write_table(ts.arrow_batch(rows, table.columns, table.schema))
         table.rows = []
+        try:
+            table.parquet.write_table(ts.arrow_batch(rows, table.columns, table.schema))
+        except OSError as exc:
+            raise _unwritable(table.parquet_path, exc) from None
 
     def close(self) -> None:
-        """Flush and close every table (call once, also on error paths)."""
+        """Flush and close every table, also on error paths; the first failure is raised once all are closed."""
+        failure: ResultsError | None = None
         for table in self._tables.values():
             try:
-                self._flush(table)
-            finally:
-                table.csv_file.close()
-                if table.parquet is not None:
-                    table.parquet.close()
+                self._finish(table)
+            except ResultsError as exc:
+                failure = failure or exc
         self._tables.clear()
+        if failure is not None:
+            raise failure
+
+    def _finish(self, table: _Table) -> None:
+        partial = table.parquet_path.with_name(table.parquet_path.name + PARTIAL)
+        try:
+            with contextlib.closing(table.csv_file):  # the CSV keeps its whole rows whatever the Parquet does
+                try:
+                    self._flush(table)
+                finally:
+                    if table.parquet is not None:
+                        table.parquet.close()
+        except OSError as exc:  # ResultsError included: no half-written Parquet is left behind
+            partial.unlink(missing_ok=True)
+            if isinstance(exc, ResultsError):
+                raise
+            raise _unwritable(table.parquet_path, exc) from None
+        if table.parquet is not None:
+            os.replace(partial, table.parquet_path)  # a reader sees a whole file or none
 
 
 def read_signal(run_dir: Path, message: str, signal: str) -> tuple[list[int], list[float | None]]:
