@@ -6,6 +6,7 @@
 Figures: virtual-time speed-up of a full `hil run` (simulated s per wall s), frame throughput in
 virtual time, real-time cyclic lateness (each node's wake-up against its absolute deadline:
 median/p99/max) and frame latency (a frame leaving the session to a receiver on the virtual bus
+holding it), start-up (`hil --help`; `hil serve` launch to first frame; bare python for scale).
 holding it), and `hil sweep` runs per minute on 1 and 2 Dask workers with the scaling ratio.
 Machines are noisy: run twice, quote medians.
 """
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_mqtt import bench_mqtt  # noqa: E402
+from benchmarks.bench_startup import bench_startup  # noqa: E402
 from benchmarks.bench_sweep import bench_sweep  # noqa: E402
 from hil.config.rig import load_rig  # noqa: E402
 from hil.runtime.clock import RealTimeClock  # noqa: E402
@@ -114,6 +116,7 @@ BENCHES: dict[str, Callable[[argparse.Namespace], Figures]] = {
     "virtual": lambda a: bench_virtual(a.sim_s),
     "realtime": lambda a: bench_realtime(a.rt_s),
     "mqtt": lambda a: bench_mqtt(a.rt_s),  # benchmarks/bench_mqtt.py: needs the mosquitto binary
+    "startup": lambda a: bench_startup(),  # benchmarks/bench_startup.py: fresh processes, wall s
     "sweep": lambda a: bench_sweep(a.sweep_stage_s),  # benchmarks/bench_sweep.py: LocalCluster of 1, then 2 workers
 }
 
