@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from hil import data
+
 DEFAULT_RIG = Path("rigs/virtual.toml")
 
 
@@ -12,7 +14,7 @@ def default_rig() -> Path:
     """`rigs/virtual.toml` of the working directory, else the copy shipped with the package."""
     if DEFAULT_RIG.exists():
         return DEFAULT_RIG
-    return Path(__file__).resolve().parents[2] / DEFAULT_RIG
+    return data.path(*data.DEFAULT_RIG)
 
 
 def add_bus_flags(p: argparse.ArgumentParser) -> None:

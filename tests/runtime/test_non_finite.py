@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from hil.runtime.node import RxView, Tx
-from tests.support import bare_session, prepared
+from tests.support import bare_rig, prepared
 
 
 class _Broken:
@@ -14,6 +14,10 @@ class _Broken:
     name = "ECM"
     nodes: tuple[str, ...] = ("ECM",)
     period_ns = 10_000_000
+    accepts: frozenset[str] = frozenset()
+
+    def apply_calibration(self, values: object) -> None:
+        pass
 
     def step(self, now_ns: int, rx: RxView) -> Tx:
         return Tx(cyclic={"ECM_Engine": {"EngineSpeed": math.nan, "EngineTorque": math.inf}})
@@ -21,11 +25,11 @@ class _Broken:
 
 def test_nan_and_inf_from_a_model_are_sent_saturated_and_counted_in_bus_health() -> None:
     prep = prepared()
-    with bare_session(prep, [_Broken()], emulate=("ECM",)) as session:
-        session.advance(1_000_000_000)
-    health = session.health
+    with bare_rig(prep, [_Broken()], emulate=("ECM",)) as rig:
+        rig.advance(1_000_000_000)
+    health = rig.health
     assert health.frames_tx == 101 and health.tx_errors == 0 and health.bad_frames == 0
     assert health.as_dict()["non_finite"] == {"ECM_Engine.EngineSpeed": 101, "ECM_Engine.EngineTorque": 101}
-    assert session.store.values["ECM_Engine"]["EngineSpeed"] == 0.0
+    assert rig.session.store.values["ECM_Engine"]["EngineSpeed"] == 0.0
     top = prep.codec.specs["ECM_Engine"].limits["EngineTorque"][1]
-    assert session.store.values["ECM_Engine"]["EngineTorque"] == top
+    assert rig.session.store.values["ECM_Engine"]["EngineTorque"] == top

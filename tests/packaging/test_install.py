@@ -1,0 +1,100 @@
+"""The package installs like any other tool: a wheel, an editable install and a plain clone find the same files.
+
+Each venv sees the machine's site-packages (the dependencies are already installed there, so nothing
+is downloaded) but gets its own d7xr-hil; every command runs outside the repository without PYTHONPATH.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.support import ROOT
+
+pytestmark = pytest.mark.install
+
+_NOT_SOURCES = shutil.ignore_patterns(".git", ".venv", "runs", "build", "dist", "*.egg-info", "__pycache__",
+                                      ".*_cache", ".hypothesis")
+
+
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
+
+
+def _run(args: list[str | Path], cwd: Path) -> str:
+    done = subprocess.run([str(a) for a in args], cwd=cwd, env=_env(), capture_output=True, text=True, check=False)
+    assert done.returncode == 0, f"{' '.join(map(str, args))} exited {done.returncode}\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def _venv(where: Path) -> Path:
+    # No pip of its own: ensurepip would bring an older setuptools than the build needs. The
+    # machine's pip runs under the venv's python (`python -m pip`) and installs into the venv.
+    _run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", where], where.parent)
+    return where / "bin"
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the repository: building writes build/ and *.egg-info next to the sources."""
+    src = tmp_path_factory.mktemp("src") / "d7xr-hil"
+    shutil.copytree(ROOT, src, ignore=_NOT_SOURCES)
+    return src
+
+
+@pytest.fixture(scope="module")
+def wheel(source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dist = tmp_path_factory.mktemp("dist")
+    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", dist, source], dist)
+    (found,) = dist.glob("d7xr_hil-*.whl")
+    return found
+
+
+@pytest.fixture(scope="module")
+def wheel_bin(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A venv with the wheel (and every extra) installed; --no-index: the dependencies must already resolve."""
+    bin_dir = _venv(tmp_path_factory.mktemp("wheel") / "venv")
+    _run([bin_dir / "python", "-m", "pip", "install", "-q", "--no-index", f"{wheel}[all]"], bin_dir)
+    return bin_dir
+
+
+def test_wheel_carries_the_data_folders_license_and_type_marker(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for shipped in ("hil/data/rigs/virtual.toml", "hil/data/rigs/mosquitto/mosquitto.conf",
+                    "hil/data/dbc/d7xr_powertrain.dbc", "hil/data/calibrations/rally.toml",
+                    "hil/data/stages/hairpins.yaml", "hil/data/stages/tolerances.toml", "hil/py.typed"):
+        assert shipped in names
+    assert any(n.endswith("/LICENSE") and ".dist-info/" in n for n in names)
+    assert not any(n.startswith(("tests/", "rigs/", "dbc/")) for n in names)
+
+
+def test_from_a_wheel_hil_run_works_anywhere_and_in_the_folder_hil_init_wrote(
+    wheel_bin: Path, tmp_path: Path
+) -> None:
+    where = _run([wheel_bin / "python", "-c", "import hil; print(hil.__file__)"], tmp_path)
+    assert where.startswith(str(wheel_bin.parent)), "the venv's own hil, not the repository's"
+    _run([wheel_bin / "hil", "run", "--duration", "1", "--out", "shipped"], tmp_path)  # the shipped rig
+    assert (tmp_path / "shipped" / "run.json").is_file()
+    _run([wheel_bin / "hil", "init", "demo"], tmp_path)
+    demo = tmp_path / "demo"
+    (demo / "rigs" / "virtual.toml").write_text(
+        (demo / "rigs" / "virtual.toml").read_text().replace('name = "virtual"', 'name = "mine"'))
+    _run([wheel_bin / "hil", "check", "rigs/virtual.toml"], demo)
+    _run([wheel_bin / "hil", "run", "--duration", "2"], demo)
+    (run,) = (demo / "runs").iterdir()
+    assert run.name.startswith("mine-"), "hil run in the folder uses the folder's own rig"
+    assert (run / "run.json").is_file()
+
+
+def test_editable_install_finds_the_shipped_files_in_the_source_tree(source: Path, tmp_path: Path) -> None:
+    bin_dir = _venv(tmp_path / "venv")
+    _run([bin_dir / "python", "-m", "pip", "install", "-q", "--no-index", "--no-deps", "--no-build-isolation",
+          "-e", source], tmp_path)
+    found = _run([bin_dir / "python", "-c", "from hil import data; print(data.path('rigs', 'virtual.toml'))"], tmp_path)
+    assert Path(found.strip()) == source / "rigs" / "virtual.toml"
