@@ -28,9 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_mqtt import bench_mqtt  # noqa: E402
-from hil.app import Prepared, prepare, session_for  # noqa: E402
 from hil.config.rig import load_rig  # noqa: E402
 from hil.runtime.clock import RealTimeClock  # noqa: E402
+from hil.runtime.prepare import Prepared, prepare  # noqa: E402
+from hil.runtime.rig import Rig  # noqa: E402
 
 RIG = ROOT / "rigs" / "virtual.toml"
 Figures = dict[str, float]
@@ -45,10 +46,10 @@ def bench_virtual(sim_s: float) -> Figures:
     prep = _prepared(channel=f"bench-v-{time.monotonic_ns()}")
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        with session_for(prep, Path(tmp)) as session:
-            session.advance(int(sim_s * 1e9))
+        with Rig(prep, out=Path(tmp), results=False) as rig:
+            rig.advance(int(sim_s * 1e9))
         wall = time.perf_counter() - t0
-    frames = session.health.frames_tx
+    frames = rig.health.frames_tx
     return {
         "virtual_simulated_s": sim_s,
         "virtual_wall_s": wall,
@@ -79,14 +80,13 @@ def bench_realtime(rt_s: float) -> Figures:
     thread.start()
     bus = can.Bus(interface="virtual", channel=channel, preserve_timestamps=True)
     try:
-        with session_for(prep, None, bus=bus) as session:
-            asyncio.run(session.run(int(rt_s * 1e9), asyncio.Event()))
+        rig = asyncio.run(_run_real_time(prep, bus, int(rt_s * 1e9)))
     finally:
         stop.set()
         thread.join()
         listener.shutdown()
         bus.shutdown()
-    clock = session.clock
+    clock = rig.clock
     assert isinstance(clock, RealTimeClock)
     late = clock.lateness.summary_ms()
     lat = sorted(latencies)
@@ -95,11 +95,17 @@ def bench_realtime(rt_s: float) -> Figures:
         "rt_lateness_median_ms": late["median"],
         "rt_lateness_p99_ms": late["p99"],
         "rt_lateness_max_ms": late["max"],
-        "rt_late_frames": float(session.health.late_frames),
+        "rt_late_frames": float(rig.health.late_frames),
         "frame_latency_median_ms": statistics.median(lat) * 1e3 if lat else float("nan"),
         "frame_latency_p99_ms": lat[int(len(lat) * 0.99)] * 1e3 if lat else float("nan"),
         "frame_latency_max_ms": lat[-1] * 1e3 if lat else float("nan"),
     }
+
+
+async def _run_real_time(prep: Prepared, bus: can.BusABC, until_ns: int) -> Rig:
+    async with Rig(prep, bus=bus, until_ns=until_ns) as rig:
+        await rig.run()
+    return rig
 
 
 BENCHES: dict[str, Callable[[argparse.Namespace], Figures]] = {

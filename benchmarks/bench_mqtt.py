@@ -26,12 +26,11 @@ import aiomqtt
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hil.app import prepare, session_for  # noqa: E402
-from hil.config.rig import Rig, load_rig  # noqa: E402
+from hil.config.rig import RigConfig, load_rig  # noqa: E402
 from hil.mqtt.config import MqttSection  # noqa: E402
-from hil.mqtt.service import build_bridge, run_with_bridge  # noqa: E402
 from hil.runtime.clock import RealTimeClock  # noqa: E402
-from hil.stage.player import StagePlayer  # noqa: E402
+from hil.runtime.prepare import prepare  # noqa: E402
+from hil.runtime.rig import Rig  # noqa: E402
 
 RIG = ROOT / "rigs" / "virtual.toml"
 Figures = dict[str, float]
@@ -59,10 +58,10 @@ def broker() -> Iterator[int]:
             proc.wait()
 
 
-def _rig(port: int | None, time_mode: str, **mqtt: object) -> Rig:
+def _rig(port: int | None, time_mode: str, **mqtt: object) -> RigConfig:
     rig = load_rig(RIG).with_flags(channel=f"bench-mqtt-{time.monotonic_ns()}", time=time_mode)
     section = MqttSection(port=port, **mqtt) if port is not None else None  # type: ignore[arg-type]
-    return Rig(rig.path, rig.spec.model_copy(update={"mqtt": section}))
+    return RigConfig(rig.path, rig.spec.model_copy(update={"mqtt": section}))
 
 
 @contextlib.asynccontextmanager
@@ -87,27 +86,22 @@ async def counting_subscriber(port: int, topic: str) -> AsyncIterator[list[int]]
 async def _throughput(port: int, sim_s: float) -> Figures:
     """Every frame of every message published (rate 1000 Hz): a virtual run as fast as it goes."""
     prep = prepare(_rig(port, "virtual", rate_hz=1000.0, queue_size=1_000_000))
-    player = StagePlayer(prep.stage)
     async with counting_subscriber(port, "hil/virtual/signals/#") as received:
-        with session_for(prep, None, player=player) as session:
-            bridge = build_bridge(prep, session, player)
+        async with Rig(prep) as rig:
+            bridge = rig.bridge
             assert bridge is not None
-            stop = asyncio.Event()
-            task = asyncio.create_task(bridge.run(stop), name="hil.mqtt")
             while not bridge.stats.connected:
                 await asyncio.sleep(0.01)
             t0 = time.perf_counter()
             end, t = int(sim_s * 1e9), 0
             while t < end:
                 t += 100_000_000
-                session.advance(t)
+                rig.advance(t)
                 await asyncio.sleep(0)
             while len(bridge.outbox):
                 await asyncio.sleep(0.005)
             wall = time.perf_counter() - t0
             published = bridge.stats.published
-            stop.set()
-            await task
         await asyncio.sleep(0.5)  # let the last messages arrive
     return {
         "mqtt_telemetry_published": float(published),
@@ -118,19 +112,17 @@ async def _throughput(port: int, sim_s: float) -> Figures:
 
 async def _lateness(port: int | None, rt_s: float) -> dict[str, float]:
     prep = prepare(_rig(port, "real"))
-    player = StagePlayer(prep.stage)
-    with session_for(prep, None, player=player) as session:
-        bridge = build_bridge(prep, session, player)
+    async with contextlib.AsyncExitStack() as stack:
         if port is not None:
-            async with counting_subscriber(port, "hil/#"):
-                await run_with_bridge(session, int(rt_s * 1e9), asyncio.Event(), bridge)
-        else:
-            await run_with_bridge(session, int(rt_s * 1e9), asyncio.Event(), None)
-    clock = session.clock
+            await stack.enter_async_context(counting_subscriber(port, "hil/#"))
+        async with Rig(prep, until_ns=int(rt_s * 1e9)) as rig:
+            await rig.run()
+    bridge = rig.bridge
+    clock = rig.clock
     assert isinstance(clock, RealTimeClock)
     late = clock.lateness.summary_ms()
     return {"median": late["median"], "p99": late["p99"], "max": late["max"],
-            "late_frames": float(session.health.late_frames),
+            "late_frames": float(rig.health.late_frames),
             "published": float(bridge.stats.published if bridge else 0)}
 
 

@@ -1,6 +1,7 @@
 """`hil` command line: run, serve, check (and more as issues land). Exit codes are a contract.
 
-0 success, 1 a check or expectation failed, 2 bad input (file, flag), 3 bus/runtime failure.
+0 success, 1 a check or expectation failed, 2 bad input (file, flag), 3 bus/runtime failure
+or an unexpected error, 130 interrupted by SIGINT, 143 by SIGTERM (a run cut short is never judged).
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from collections.abc import Sequence
 from hil import __version__
 from hil.commands import check, compare, regress, run, serve
 from hil.errors import HilError
+from hil.runtime.outcome import SIGNAL_EXIT
+
+INTERNAL_ERROR_EXIT = 3
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,7 +39,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        return 0
+        print("interrupted", file=sys.stderr)
+        return SIGNAL_EXIT["SIGINT"]
+    except Exception as exc:  # a bug or an environment failure: one line; the traceback is in the results log
+        notes = "; ".join(getattr(exc, "__notes__", ()))
+        print(f"error: unexpected {type(exc).__name__}: {exc}" + (f" ({notes})" if notes else ""), file=sys.stderr)
+        return INTERNAL_ERROR_EXIT
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
-"""Test player: plays the frames of nodes a session does not emulate, from a second virtual bus.
+"""Test player: plays the frames of nodes a rig does not emulate, from a second virtual bus.
 
 Black-box controller tests emulate only the controller under test (e.g. `("HHB",)`) and let the
-player stand in for DRV, ECM, ABS, TCU...: its own python-can `virtual` bus on the session's
+player stand in for DRV, ECM, ABS, TCU...: its own python-can `virtual` bus on the rig's
 channel, its own `Codec` (own E2E counters), frames sent on their DBC cycle and interleaved
-with `session.advance(t)`. It can mute a message (timeouts) or corrupt frames after encoding.
+with `rig.advance(t)`. It can mute a message (timeouts) or corrupt frames after encoding.
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from types import TracebackType
 
 import can
 
-from hil.app import session_for
 from hil.bus.codec import Codec, Signals
 from hil.results.trace import Trace
-from hil.runtime.session import Session
+from hil.runtime.rig import Rig
 from hil.stage.timeline import Timeline
 from tests.support import ROOT, prepared, unique_channel
 
@@ -27,10 +26,10 @@ MS = 1_000_000
 
 
 class Player:
-    """Cyclic senders for chosen messages on the session's channel, in the session's virtual time."""
+    """Cyclic senders for chosen messages on the rig's channel, in the rig's virtual time."""
 
-    def __init__(self, session: Session, channel: str, dbc: Path = DBC) -> None:
-        self.session = session
+    def __init__(self, rig: Rig, channel: str, dbc: Path = DBC) -> None:
+        self.rig = rig
         self.codec = Codec.load(dbc)
         self.bus = can.Bus(interface="virtual", channel=channel, preserve_timestamps=True)
         self.values: dict[str, Signals] = {}
@@ -45,7 +44,7 @@ class Player:
         """Latest values of a cyclic message; the first call starts sending it at the next tick."""
         if message not in self.values:
             self.values[message] = {}
-            self._next_ns[message] = self.session.clock.now_ns()
+            self._next_ns[message] = self.rig.clock.now_ns()
         self.values[message].update(signals)
 
     def mute(self, message: str) -> None:
@@ -54,28 +53,28 @@ class Player:
 
     def unmute(self, message: str) -> None:
         self._muted.discard(message)
-        self._next_ns[message] = max(self._next_ns[message], self.session.clock.now_ns())
+        self._next_ns[message] = max(self._next_ns[message], self.rig.clock.now_ns())
 
     def corrupt(self, message: str, frames: int = 1, byte: int = 0) -> None:
         """The next `frames` frames of `message` go out with `byte` flipped after E2E protection."""
         self._corrupt[message] = (frames, byte)
 
     def run_until(self, until_ns: int) -> None:
-        """Send every frame due up to `until_ns`, each just before the session steps at that instant."""
+        """Send every frame due up to `until_ns`, each just before the rig steps at that instant."""
         while True:
             due = [t for m, t in self._next_ns.items() if m in self.values]
             t = min(due, default=until_ns + 1)
             if t > until_ns:
                 break
-            self.session.advance(t - 1)
+            self.rig.advance(t - 1)
             for message in [m for m, tm in self._next_ns.items() if tm == t]:
                 self._send(message, t)
                 cycle = self.codec.specs[message].cycle_ns or 10 * MS
                 self._next_ns[message] = t + cycle
-        self.session.advance(until_ns)
+        self.rig.advance(until_ns)
 
     def run_for(self, duration_ns: int) -> None:
-        self.run_until(self.session.clock.now_ns() + duration_ns)
+        self.run_until(self.rig.clock.now_ns() + duration_ns)
 
     # ---- wire --------------------------------------------------------------------------
 
@@ -107,12 +106,12 @@ class Player:
 @contextlib.contextmanager
 def controller_rig(
     emulate: Iterable[str], *, calibration: Path | None = None, stage: Timeline | None = None,
-) -> Iterator[tuple[Session, Player, Trace]]:
-    """A session emulating only `emulate`, a player on the same channel, and a trace of every good frame."""
+) -> Iterator[tuple[Rig, Player, Trace]]:
+    """A rig emulating only `emulate`, a player on the same channel, and a trace of every good frame."""
     channel = unique_channel()
     prep = prepared(calibration=calibration, emulate=tuple(emulate), channel=channel,
                     stage=stage or Timeline("player", 600 * 1_000_000_000))
     trace = Trace()
-    with session_for(prep, None) as session, Player(session, channel) as player:
-        session.observers.append(trace)
-        yield session, player, trace
+    with Rig(prep) as rig, Player(rig, channel) as player:
+        rig.observe(trace)
+        yield rig, player, trace

@@ -68,8 +68,11 @@ class ReceivePump:
                 return
 
     def stop(self) -> None:
+        """Stop reading (idempotent); frames still waiting stay on the bus for a final drain."""
         self._stop.set()
         if self._fd is not None and self._loop is not None and not self._loop.is_closed():
             self._loop.remove_reader(self._fd)
+            self._fd = None
         if self._thread is not None:
             self._thread.join(timeout=1.0)
+            self._thread = None

@@ -6,12 +6,12 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from hil.app import check_timeouts
 from hil.bus.codec import Codec
 from hil.config.calibration import load_calibration
 from hil.config.rig import load_rig
 from hil.errors import ConfigError
 from hil.mqtt.config import check_files as check_mqtt_files
+from hil.runtime.prepare import check_timeouts
 from hil.stage.loader import load_stage
 
 

@@ -18,7 +18,7 @@ from hil.commands.compare import finish
 from hil.config.rig import load_rig
 from hil.errors import UsageError
 from hil.results.compare import compare_folders, load_tolerances
-from hil.results.runner import Job, run_jobs, stage_files, stage_key
+from hil.runtime.suite import Job, run_jobs, stage_files, stage_key
 
 DEFAULT_SUITE = Path("stages")
 

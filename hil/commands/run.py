@@ -1,29 +1,29 @@
-"""`hil run [RIG]`: run a rig to the end of its stage (virtual time by default) and log every frame."""
+"""`hil run [RIG]`: run a rig to the end of its stage (virtual time by default) into a results folder."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import time
 from pathlib import Path
 
-from hil.app import prepare, session_for, stop_on_signals, write_run_info
 from hil.commands.common import add_bus_flags, default_rig, parse_nodes
 from hil.config.rig import load_rig
-from hil.mqtt.bridge import MqttBridge
-from hil.mqtt.service import build_bridge, run_with_bridge, with_mqtt_flag
-from hil.results.folder import recording
 from hil.results.latency import HandbrakeLatencyObserver
+from hil.results.progress import run_progress
 from hil.results.report import write_run_report
 from hil.results.summary import RunSummary
-from hil.runtime.session import Session
-from hil.stage.player import StagePlayer
+from hil.runtime.prepare import Prepared, prepare
+from hil.runtime.rig import Rig
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("run", help="run a rig (default rigs/virtual.toml) to the end of its stage",
                        description="Run a rig to the end of its stage or --duration and write a results "
-                                   "folder with the CAN log. Virtual rigs run as fast as the CPU allows.")
+                                   "folder with the CAN log. Virtual rigs run as fast as the CPU allows. "
+                                   "Exit 0: every expectation passed, 1: one failed, 2: bad input, "
+                                   "3: bus or internal error, 130/143: interrupted (SIGINT/SIGTERM; not judged).")
     p.add_argument("rig", nargs="?", type=Path, help="rig file (default: rigs/virtual.toml)")
     p.add_argument("--stage", type=Path, help="stage file (default: the rig's, else the embedded standing start)")
     p.add_argument("--calibration", type=Path, help="calibration file (overrides the rig's)")
@@ -41,38 +41,38 @@ def run(args: argparse.Namespace) -> int:
         calibration=str(args.calibration.resolve()) if args.calibration else None,
         duration_s=args.duration, emulate=parse_nodes(args.emulate),
         interface=args.interface, channel=args.channel, bitrate=args.bitrate,
-    )
-    rig = with_mqtt_flag(rig, args.mqtt)
+    ).with_broker(args.mqtt)
     prep = prepare(rig)
     out = args.out or Path("runs") / f"{rig.name}-{prep.stage.name}-{time.strftime('%Y%m%d-%H%M%S')}"
-    out.mkdir(parents=True, exist_ok=True)
-    duration_ns = int(rig.spec.rig.duration_s * 1e9) if rig.spec.rig.duration_s else prep.stage.duration_ns
     summary = RunSummary()
     hhb = prep.calibration.values.hhb
     latency = HandbrakeLatencyObserver(hhb.lever_on_pct, hhb.lever_off_pct)  # lever -> centre -> lock
-    wall0 = time.perf_counter()
-    player = StagePlayer(prep.stage)
-    with session_for(prep, out, player=player) as session:
-        session.observers += [summary, latency]
-        with recording(session, prep, out, duration_ns) as results:  # events, KPIs, trace, verdicts, progress
-            asyncio.run(_run(session, duration_ns, build_bridge(prep, session, player)))
-        write_run_info(out, prep, session, duration_ns)
-        wall = time.perf_counter() - wall0
-        print(f"{rig.name}: {prep.stage.name} on {prep.calibration.values.meta.name} "
-              f"({prep.calibration.sha256[:12]}), {duration_ns / 1e9:.1f} s simulated in {wall:.2f} s")
-        for line in summary.lines():
-            print(line)
-        for line in latency.lines():
-            print(line)
-        h = session.health
-        print(f"frames: {h.frames_tx} sent, {h.frames_rx} received, {h.bad_frames} bad, "
-              f"{h.tx_errors + h.rx_errors} bus errors")
+    the_rig = asyncio.run(_run(prep, out, summary, latency))
+    outcome, results = the_rig.outcome, the_rig.results
+    assert outcome is not None and results is not None
+    print(f"{rig.name}: {prep.stage.name} on {prep.calibration.values.meta.name} "
+          f"({prep.calibration.sha256[:12]}), {outcome.reached_ns / 1e9:.1f} s simulated in {outcome.wall_s:.2f} s")
+    for line in [*summary.lines(), *latency.lines()]:
+        print(line)
+    h = the_rig.health
+    print(f"frames: {h.frames_tx} sent, {h.frames_rx} received, {h.bad_frames} bad, "
+          f"{h.tx_errors + h.rx_errors} bus errors")
     print(f"results: {out}  (report: {write_run_report(out)})")
+    code = outcome.signal_exit_code
+    if code is not None:
+        print(f"interrupted by {outcome.reason} after {outcome.reached_ns / 1e9:.1f} of "
+              f"{(outcome.target_ns or 0) / 1e9:.1f} s: expectations not judged", file=sys.stderr)
+        return code
     for v in results.verdicts:
         print(f"{'pass' if v.passed else 'FAIL'}  {v.name}: {v.detail}")
     return 1 if results.failed else 0
 
 
-async def _run(session: Session, duration_ns: int, bridge: MqttBridge | None) -> None:
-    async with stop_on_signals() as stop:
-        await run_with_bridge(session, duration_ns, stop, bridge)
+async def _run(prep: Prepared, out: Path, *observers: RunSummary | HandbrakeLatencyObserver) -> Rig:
+    with run_progress(prep.stage.name, prep.duration_ns) as report:
+        async with Rig(prep, out=out, progress=report, handle_signals=True) as rig:
+            for obs in observers:
+                rig.observe(obs)
+            outcome = await rig.run()
+        report(outcome.reached_ns)
+    return rig

@@ -46,10 +46,15 @@ class Calibration:
         return int(self.sha256[:8], 16)
 
 
+def cross_check(values: CalibrationSet) -> tuple[str, str] | None:
+    """(key, reason) of the first check across sections that fails (maps vs gear count), else None."""
+    return values.tcu.hardware_problem(values.hardware)
+
+
 def load_calibration(path: Path) -> Calibration:
     data = read_toml(path, CalibrationError)
     values = validate(CalibrationSet, data, str(path), CalibrationError)
-    problem = values.tcu.hardware_problem(values.hardware)  # cross-section: maps vs gear count
+    problem = cross_check(values)
     if problem is not None:
         raise CalibrationError(str(path), *problem)
     return Calibration(path=path, sha256=file_hash(path), values=values)

@@ -17,7 +17,7 @@ from hil.bus import contract
 from hil.config.schema import Strict, read_toml, validate
 from hil.config.units import TimeoutMs
 from hil.errors import RigError
-from hil.mqtt.config import MqttSection
+from hil.mqtt.config import MqttSection, parse_host_port
 
 MAX_DURATION_S = 48 * 3600.0  # as long as a stage may be
 MAX_BITRATE = 15_000_000  # above any CAN FD data phase
@@ -97,7 +97,7 @@ class RigFile(Strict):
 
 
 @dataclass(frozen=True)
-class Rig:
+class RigConfig:
     """A validated rig with absolute paths; command-line flags are applied with `with_flags`."""
 
     path: Path
@@ -133,7 +133,7 @@ class Rig:
             kw.setdefault("preserve_timestamps", True)  # frames carry virtual time
         return kw
 
-    def with_flags(self, **flags: Any) -> Rig:
+    def with_flags(self, **flags: Any) -> RigConfig:
         """Command-line overrides: None means 'not given'; bus keys go to [bus]."""
         data = self.spec.model_dump()
         for key in ("interface", "channel", "bitrate", "fd"):
@@ -142,9 +142,20 @@ class Rig:
         for key in ("time", "calibration", "stage", "duration_s", "emulate", "log"):
             if flags.get(key) is not None:
                 data["rig"][key] = flags[key]
-        return Rig(self.path, validate(RigFile, data, f"{self.path} (with command-line flags)", RigError))
+        return RigConfig(self.path, validate(RigFile, data, f"{self.path} (with command-line flags)", RigError))
+
+    def with_broker(self, text: str | None) -> RigConfig:
+        """`--mqtt HOST[:PORT]`: override the rig's broker, or add an `[mqtt]` section with defaults."""
+        if text is None:
+            return self
+        host, port = parse_host_port(text)
+        section = self.spec.mqtt or MqttSection()
+        changes: dict[str, object] = {"host": host}
+        if port is not None:
+            changes["port"] = port
+        return RigConfig(self.path, self.spec.model_copy(update={"mqtt": section.override(**changes)}))
 
 
-def load_rig(path: Path) -> Rig:
+def load_rig(path: Path) -> RigConfig:
     data = read_toml(path, RigError)
-    return Rig(path.resolve(), validate(RigFile, data, str(path), RigError))
+    return RigConfig(path.resolve(), validate(RigFile, data, str(path), RigError))

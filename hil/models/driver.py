@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pydantic import Field
 
 from hil.config.schema import Strict
-from hil.stage.player import StageSource
+from hil.models.world import StageSource
 
 
 class DriverCalibration(Strict):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pydantic import Field, model_validator
 
 from hil.config.schema import Strict
-from hil.stage.timeline import SURFACES
+from hil.models.world import SURFACES
 
 G = 9.81
 # Slip is (ωr - v) / max(|v|, V_SLIP_MIN): below this speed slip becomes a stiff spring-damper,

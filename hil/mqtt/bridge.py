@@ -14,6 +14,7 @@ import json
 import random
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,8 @@ from typing import Any
 import aiomqtt
 
 from hil.bus.codec import MessageSpec, Signals
-from hil.mqtt.commands import CommandContext, Commands, RunningCalibration
+from hil.config.overrides import RunningCalibration, Value
+from hil.mqtt.commands import CommandContext, Commands
 from hil.mqtt.config import MqttSection, resolve
 from hil.mqtt.outbox import Outbox, Outgoing
 from hil.mqtt.topics import Topics
@@ -55,7 +57,7 @@ class MqttBridge:
 
     def __init__(
         self, cfg: MqttSection, *, rig_name: str, rig_file: Path, session: Session, player: StagePlayer,
-        calibration: RunningCalibration,
+        calibration: RunningCalibration, set_calibration: Callable[[str, Value], dict[str, Any]],
     ) -> None:
         self.cfg = cfg
         self.rig_name = rig_name
@@ -67,7 +69,7 @@ class MqttBridge:
         self.outbox = Outbox(cfg.queue_size)
         self.stats = LinkStats()
         self.commands = Commands(CommandContext(
-            player=player, nodes=session.nodes, calibration=calibration,
+            player=player, set_calibration=set_calibration,
             stages_dir=resolve(rig_file.parent, cfg.stages_dir), now_ns=session.clock.now_ns,
             on_event=self.publish_event, codec=session.codec,
         ))
@@ -88,11 +90,8 @@ class MqttBridge:
 
     def __call__(self, t_ns: int, spec: MessageSpec, sig: Signals, sent_here: bool) -> None:
         """Frame observer: rate-limit per message on bus time, queue without serialising."""
-        p = self.player
-        if p.timeline is not None and p.timeline.expectations:
-            rec = self._recording
-            if rec is None or rec.timeline is not p.timeline or rec.start_ns != p.start_ns:
-                rec = self._recording = StageRecording(p.timeline, p.start_ns)
+        rec = self._stage_recording()
+        if rec is not None:
             rec(t_ns, spec, sig, sent_here)
         period = self._period_ns.get(spec.name)
         if period is None:
@@ -114,8 +113,21 @@ class MqttBridge:
                 "t_ns": t, "fields": fields}
         self.outbox.put_event(Outgoing(self.topics.event(kind), _json(body), qos=1))
 
+    def _stage_recording(self) -> StageRecording | None:
+        """What the playing stage's expectations need (None when it has none)."""
+        p = self.player
+        if p.timeline is None or not p.timeline.expectations:
+            return None
+        rec = self._recording
+        if rec is None or rec.timeline is not p.timeline or rec.start_ns != p.start_ns:
+            rec = self._recording = StageRecording(p.timeline, p.start_ns)
+        return rec
+
     def on_event(self, event: Event) -> None:
-        """EventDetector listener: shifts, rejects, handbrake, axle locks, faults."""
+        """The run's event listener: shifts, rejects, handbrake, axle locks, faults."""
+        rec = self._stage_recording()
+        if rec is not None:
+            rec.on_event(event)
         self.publish_event(str(event.kind), dict(event.fields), event.t_ns)
 
     # ---- status --------------------------------------------------------------------------

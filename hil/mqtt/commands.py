@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hil.bus.codec import Codec
-from hil.config.calibration import Calibration, CalibrationSet
+from hil.config.overrides import KEY_PATTERN, Value
 from hil.config.schema import key_path
-from hil.errors import ConfigError
-from hil.runtime.node import NodeModel
+from hil.errors import CalibrationError, ConfigError
 from hil.stage.loader import load_stage
 from hil.stage.player import StagePlayer
 from hil.stage.timeline import Timeline, standing_start
@@ -46,8 +45,8 @@ class StageStop(_Request):
 
 
 class CalibrationWrite(_Request):
-    key: str = Field(pattern=r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)+$")  # section.key (nested allowed)
-    value: float | int | bool | str | list[float] | list[int]
+    key: str = Field(pattern=KEY_PATTERN)  # section.key (nested allowed)
+    value: Value
 
 
 class FaultInject(_Request):
@@ -72,29 +71,11 @@ class CommandError(Exception):
 
 
 @dataclass
-class RunningCalibration:
-    """The session's calibration: the file it came from plus the writes made over MQTT."""
-
-    base: Calibration
-    values: CalibrationSet
-    overrides: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, cal: Calibration) -> RunningCalibration:
-        return cls(cal, cal.values)
-
-    def as_status(self) -> dict[str, Any]:
-        return {"name": self.values.meta.name, "sha256": self.base.sha256,
-                "modified": bool(self.overrides), "overrides": dict(self.overrides)}
-
-
-@dataclass
 class CommandContext:
-    """What commands may touch: the stage player, the node bindings, the calibration."""
+    """What commands may touch: the stage player and the run's calibration (through the Rig)."""
 
     player: StagePlayer
-    nodes: Sequence[NodeModel]
-    calibration: RunningCalibration
+    set_calibration: Callable[[str, Value], dict[str, Any]]  # the Rig's: checked, then to the nodes
     stages_dir: Path
     now_ns: Callable[[], int]
     on_event: Callable[[str, dict[str, Any]], None] = lambda kind, fields: None
@@ -214,63 +195,11 @@ class Commands:
     # ---- calibration ---------------------------------------------------------------------
 
     def _calibration_set(self, req: CalibrationWrite) -> dict[str, Any]:
-        cal = self.ctx.calibration
-        section, *rest = req.key.split(".")
-        if section == "meta":
+        if req.key.split(".", 1)[0] == "meta":
             raise CommandError("forbidden", "meta is not a calibration value")
-        data = cal.values.model_dump(mode="json")
-        node: Any = data
-        for part in [section, *rest[:-1]]:
-            if not isinstance(node, dict) or part not in node:
-                raise CommandError("invalid", f"{req.key}: no such calibration section '{part}'")
-            node = node[part]
-        leaf = rest[-1]
-        if not isinstance(node, dict) or leaf not in node:
-            raise CommandError("invalid", f"{req.key}: no such calibration key")
-        old = node[leaf]
-        node[leaf] = req.value
         try:
-            # JSON + strict: "6000" is not a number, true is not 1.0; the whole set is re-checked
-            candidate = CalibrationSet.model_validate_json(json.dumps(data), strict=True)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            raise CommandError("invalid", f"{key_path(first['loc'])}: {first['msg']}") from None
-        old_obj, new_obj = getattr(cal.values, section), getattr(candidate, section)
-        applied = apply_section(self.ctx.nodes, old_obj, new_obj)
-        cal.values = candidate
-        cal.overrides[req.key] = getattr_path(candidate, req.key)
-        self.ctx.on_event("calibration_set", {"key": req.key, "old": old, "new": cal.overrides[req.key],
-                                              "applied_to": applied})
-        return {"key": req.key, "old": old, "new": cal.overrides[req.key], "applied_to": applied}
-
-
-def getattr_path(obj: Any, dotted: str) -> Any:
-    for part in dotted.split("."):
-        obj = getattr(obj, part)
-    if isinstance(obj, tuple):
-        return list(obj)
-    return obj.model_dump(mode="json") if isinstance(obj, BaseModel) else obj
-
-
-def apply_section(nodes: Sequence[NodeModel], old: object, new: object) -> list[str]:
-    """Hand the new section object to every model holding the old one (as `.cal`, `.hw`, ...).
-
-    A model that derives values from its calibration at construction should define
-    `set_calibration(section)`; it is then called instead of swapping the attribute.
-    """
-    applied: list[str] = []
-    for node in nodes:
-        model = getattr(node, "model", None)
-        if model is None:
-            continue
-        setter = getattr(model, "set_calibration", None)
-        attrs = [k for k, v in vars(model).items() if type(v) is type(old)] if hasattr(model, "__dict__") else []
-        if not attrs:
-            continue
-        if callable(setter):
-            setter(new)
-        else:
-            for attr in attrs:
-                setattr(model, attr, new)
-        applied.append(node.name)
-    return applied
+            change = self.ctx.set_calibration(req.key, req.value)
+        except CalibrationError as exc:
+            raise CommandError("invalid", f"{exc.key}: {exc.reason}" if exc.key else exc.reason) from None
+        self.ctx.on_event("calibration_set", change)
+        return change

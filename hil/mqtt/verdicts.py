@@ -7,7 +7,7 @@ time; when it has run its whole length they are evaluated and each verdict becom
 from __future__ import annotations
 
 from hil.bus.codec import MessageSpec, Signals
-from hil.results.events import EventDetector
+from hil.results.events import Event
 from hil.results.trace import Trace
 from hil.stage.timeline import Timeline
 from hil.stage.verdicts import Verdict, evaluate, messages_read
@@ -20,14 +20,17 @@ class StageRecording:
         self.timeline = timeline
         self.start_ns = start_ns
         self.trace = Trace(only=messages_read(timeline.expectations))
-        self.detector = EventDetector()
+        self.events: list[Event] = []  # from the run's one event detector, in stage time
 
     def __call__(self, t_ns: int, spec: MessageSpec, sig: Signals, sent_here: bool) -> None:
         t = t_ns - self.start_ns
         if 0 <= t <= self.timeline.duration_ns:
             self.trace(t, spec, sig, sent_here)
-            self.detector(t, spec, sig, sent_here)
+
+    def on_event(self, event: Event) -> None:
+        t = event.t_ns - self.start_ns
+        if 0 <= t <= self.timeline.duration_ns:
+            self.events.append(Event(event.kind, t, event.fields))
 
     def verdicts(self) -> list[Verdict]:
-        return evaluate(self.timeline.expectations, self.trace, self.detector.events,
-                        end_ns=self.timeline.duration_ns)
+        return evaluate(self.timeline.expectations, self.trace, self.events, end_ns=self.timeline.duration_ns)

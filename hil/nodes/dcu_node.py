@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from hil.models.dcu import Dcu, DcuInputs
 from hil.nodes.identity import identity_signals
 from hil.runtime.node import RxView, Tx
+
+if TYPE_CHECKING:
+    from hil.config.calibration import CalibrationSet
 
 PERIOD_NS = 10_000_000
 
@@ -13,10 +18,15 @@ class DcuNode:
     name = "DCU"
     nodes: tuple[str, ...] = ("DCU",)
     period_ns = PERIOD_NS
+    accepts = frozenset({"dcu", "hardware"})
 
     def __init__(self, model: Dcu, calibration_hash32: int) -> None:
         self.model = model
         self.identity = identity_signals(calibration_hash32)
+
+    def apply_calibration(self, values: CalibrationSet) -> None:
+        self.model.set_calibration(values.dcu)
+        self.model.set_calibration(values.hardware)
 
     def step(self, now_ns: int, rx: RxView) -> Tx:
         drv, hhb = rx.signals("DRV_Controls"), rx.signals("HHB_Status")

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from hil.bus.e2e import E2EStatus
 from hil.models.enums import CentreMode
 from hil.models.handbrake import Hhb, HhbInputs
 from hil.nodes.identity import identity_signals
 from hil.runtime.node import RxView, Tx
+
+if TYPE_CHECKING:
+    from hil.config.calibration import CalibrationSet
 
 PERIOD_NS = 10_000_000
 
@@ -15,10 +20,14 @@ class HhbNode:
     name = "HHB"
     nodes: tuple[str, ...] = ("HHB",)
     period_ns = PERIOD_NS
+    accepts = frozenset({"hhb"})
 
     def __init__(self, model: Hhb, calibration_hash32: int) -> None:
         self.model = model
         self.identity = identity_signals(calibration_hash32)
+
+    def apply_calibration(self, values: CalibrationSet) -> None:
+        self.model.cal = values.hhb  # the HHB derives nothing from its calibration: thresholds read per step
 
     def step(self, now_ns: int, rx: RxView) -> Tx:
         drv, abs_, dcu = rx.signals("DRV_Controls"), rx.signals("ABS_WheelSpeeds"), rx.signals("DCU_Status")

@@ -2,32 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from hil.models.driveline import DrivelineInputs
 from hil.models.enums import NO_TORQUE_LIMIT_NM, Intervention
 from hil.models.plant import Plant, PlantInputs
+from hil.models.world import StageSource
 from hil.runtime.node import RxView, Tx
 
+if TYPE_CHECKING:
+    from hil.config.calibration import CalibrationSet
+
 PERIOD_NS = 10_000_000
-
-
-class World(Protocol):
-    """Where the plant reads the stage's world channels (grade) and the surface under each wheel."""
-
-    def value(self, channel: str, t_ns: int) -> float: ...
-
-    def surface(self, t_ns: int) -> tuple[str, str, str, str]: ...
 
 
 class PlantNode:
     name = "PLANT"
     nodes: tuple[str, ...] = ("ECM", "ABS")
     period_ns = PERIOD_NS
+    accepts = frozenset({"engine", "driveline", "vehicle", "hardware"})
 
-    def __init__(self, model: Plant, stage: World) -> None:
+    def __init__(self, model: Plant, stage: StageSource) -> None:
         self.model = model
         self.stage = stage
+
+    def apply_calibration(self, values: CalibrationSet) -> None:
+        for section in (values.engine, values.driveline, values.vehicle, values.hardware):
+            self.model.set_calibration(section)
 
     def step(self, now_ns: int, rx: RxView) -> Tx:
         drv = rx.signals("DRV_Controls")

@@ -8,13 +8,13 @@ from hil.models.driver import Driver
 from hil.models.handbrake import Hhb
 from hil.models.plant import Plant
 from hil.models.tcu import Tcu
+from hil.models.world import StageSource
 from hil.nodes.dcu_node import DcuNode
 from hil.nodes.driver_node import DriverNode
 from hil.nodes.hhb_node import HhbNode
 from hil.nodes.plant_node import PlantNode
 from hil.nodes.tcu_node import TcuNode
 from hil.runtime.node import NodeModel
-from hil.stage.player import StageSource
 
 
 def build_nodes(emulate: frozenset[str], cal: Calibration, stage: StageSource) -> list[NodeModel]:

@@ -5,9 +5,14 @@ Reads DRV_Controls (selector, pedal, paddles), ECM_Engine, ABS_WheelSpeeds and H
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from hil.models.tcu import Tcu, TcuInputs, TcuOutputs
 from hil.nodes.identity import identity_signals
 from hil.runtime.node import RxView, Tx
+
+if TYPE_CHECKING:
+    from hil.config.calibration import CalibrationSet
 
 PERIOD_NS = 10_000_000
 
@@ -16,10 +21,15 @@ class TcuNode:
     name = "TCU"
     nodes: tuple[str, ...] = ("TCU",)
     period_ns = PERIOD_NS
+    accepts = frozenset({"tcu", "hardware"})
 
     def __init__(self, model: Tcu, calibration_hash32: int) -> None:
         self.model = model
         self.identity = identity_signals(calibration_hash32)
+
+    def apply_calibration(self, values: CalibrationSet) -> None:
+        self.model.set_calibration(values.tcu)
+        self.model.set_calibration(values.hardware)
 
     def step(self, now_ns: int, rx: RxView) -> Tx:
         drv, ecm, abs_, hhb = (rx.signals(m) for m in ("DRV_Controls", "ECM_Engine", "ABS_WheelSpeeds", "HHB_Status"))

@@ -1,19 +1,16 @@
 """The results folder of one run: signal trace, events, KPIs (next to the CAN log and run.json).
 
-`RunResults` attaches its observers to a session and writes the files when the run ends;
+`RunResults` observes a run (the `Rig` registers it) and writes the files when the run ends;
 `load_run` reads a finished folder back for compare, plots and reports.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hil.app import Prepared
 from hil.config.calibration import Calibration
 from hil.errors import ConfigError
 from hil.results.events import Event, EventThresholds, read_events, write_events
@@ -27,10 +24,9 @@ from hil.results.kpis import (
     read_kpis,
     write_kpis,
 )
-from hil.results.progress import ProgressObserver, run_progress
 from hil.results.signals import SignalTraceWriter
 from hil.results.trace import Trace
-from hil.runtime.session import Session
+from hil.runtime.session import FrameObserver
 from hil.stage.timeline import Timeline
 from hil.stage.verdicts import Verdict, evaluate
 
@@ -59,32 +55,36 @@ def kpi_settings(cal: Calibration) -> KpiSettings:
 
 
 class RunResults:
-    """Observers for one run and the writer of its files; `finish()` on every exit path.
+    """The results files of one run: frame observers and an event listener while it runs,
+    `finish()` once at the end (on every exit path) writes them.
 
     With a stage's expectations, the messages they read are kept in memory (only those) and
-    judged at the end: `verdicts.json` and `junit.xml`.
+    judged at the end — only when the run reached the stage's end: `verdicts.json`, `junit.xml`.
     """
 
     def __init__(self, out_dir: Path, settings: KpiSettings | None = None, *, signal_trace: bool = True,
-                 stage: Timeline | None = None, duration_ns: int | None = None) -> None:
+                 stage: Timeline | None = None) -> None:
         self.out_dir = out_dir
         self.kpi = KpiObserver(settings or KpiSettings())
         self.trace = SignalTraceWriter(out_dir) if signal_trace else None
         self.stage = stage
-        # expectations speak of the whole stage: a run cut short by --duration is not judged
-        whole = stage is not None and (duration_ns is None or duration_ns >= stage.duration_ns)
-        self.expectations = tuple(getattr(stage, "expectations", ()) or ()) if whole else ()
+        self.expectations = tuple(getattr(stage, "expectations", ()) or ())
         needed = frozenset({"ABS_WheelSpeeds"}).union(*(e.messages for e in self.expectations))
         self.checked = Trace(only=needed) if self.expectations else None
         self.verdicts: list[Verdict] = []
         self._finished = False
 
-    def attach(self, session: Session) -> None:
-        session.observers.append(self.kpi)
+    def frame_observers(self) -> list[FrameObserver]:
+        """What the run calls with every good frame."""
+        out: list[FrameObserver] = [self.kpi]
         if self.trace is not None:
-            session.observers.append(self.trace)
+            out.append(self.trace)
         if self.checked is not None:
-            session.observers.append(self.checked)
+            out.append(self.checked)
+        return out
+
+    def on_event(self, event: Event) -> None:
+        self.kpi.on_event(event)
 
     @property
     def failed(self) -> bool:
@@ -104,8 +104,9 @@ class RunResults:
     def events(self) -> list[Event]:
         return self.kpi.events
 
-    def finish(self) -> Kpis:
-        """Write events.json, kpis.json and close the trace tables; returns the KPIs."""
+    def finish(self, *, judge: bool) -> Kpis:
+        """Write events.json, kpis.json (and, with `judge`, the verdicts); close the trace tables.
+        `judge` only for a run that reached its stage's end: a verdict is a promise."""
         kpis = self.kpi.kpis()
         if self._finished:
             return kpis
@@ -113,29 +114,19 @@ class RunResults:
         try:
             write_events(self.out_dir / EVENTS_FILE, self.kpi.events)
             write_kpis(self.out_dir / KPIS_FILE, kpis)
-            self._judge()
+            if judge:
+                self._judge()
         finally:
             if self.trace is not None:
                 self.trace.close()
         return kpis
 
 
-@contextlib.contextmanager
-def recording(session: Session, prep: Prepared, out_dir: Path, duration_ns: int,
-              *, progress: bool = True) -> Iterator[RunResults]:
-    """Results folder and progress bar for one run, whatever drives the session; files written on exit."""
-    results = RunResults(out_dir, kpi_settings(prep.calibration), stage=prep.stage, duration_ns=duration_ns)
-    results.attach(session)
-    try:
-        if progress:
-            with run_progress(prep.stage.name, duration_ns) as report:
-                session.observers.append(ProgressObserver(report))
-                yield results
-                report(duration_ns)
-        else:
-            yield results
-    finally:
-        results.finish()
+def write_run_info(out_dir: Path, info: dict[str, Any]) -> Path:
+    """`run.json`: what ran, how far it got and why it ended, and the bus health."""
+    path = out_dir / RUN_FILE
+    path.write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
+    return path
 
 
 @dataclass(frozen=True)

@@ -151,33 +151,33 @@ def compute_kpis(stats: SignalStats, events: list[Event]) -> Kpis:
 
 @dataclass
 class KpiObserver:
-    """Session observer: the event detector and the signal statistics in one."""
+    """Signal statistics (a frame observer) and the run's events (an event listener of the run's
+    one `EventDetector`): everything `kpis()` needs."""
 
     settings: KpiSettings = field(default_factory=KpiSettings)
-    detector: EventDetector = field(init=False)
     stats: SignalStats = field(init=False)
+    events: list[Event] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.detector = EventDetector(self.settings.thresholds)
         self.stats = SignalStats(self.settings)
 
     def __call__(self, t_ns: int, spec: MessageSpec, sig: Signals, sent_here: bool) -> None:
-        self.detector(t_ns, spec, sig, sent_here)
         self.stats(t_ns, spec, sig, sent_here)
 
-    @property
-    def events(self) -> list[Event]:
-        return self.detector.events
+    def on_event(self, event: Event) -> None:
+        self.events.append(event)
 
     def kpis(self) -> Kpis:
-        return compute_kpis(self.stats, self.detector.events)
+        return compute_kpis(self.stats, self.events)
 
 
 def kpis_from_trace(trace: Trace, codec: Codec, settings: KpiSettings | None = None) -> Kpis:
     obs = KpiObserver(settings or KpiSettings())
+    detector = EventDetector(obs.settings.thresholds, listeners=[obs.on_event])
     for f in trace.frames:
         spec = codec.specs.get(f.name)
         if spec is not None:
+            detector(f.t_ns, spec, f.signals, f.sent_here)
             obs(f.t_ns, spec, f.signals, f.sent_here)
     return obs.kpis()
 

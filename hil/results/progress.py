@@ -1,7 +1,6 @@
-"""Progress of virtual-time runs: advance in slices, report simulated time at most every ~250 ms wall.
+"""Progress of runs in simulated time: reported at most every ~250 ms of wall time.
 
-Kept off the hot path: nothing is called per frame; the session runs whole slices of simulated
-time between two looks at the wall clock.
+Kept off the hot path: the wall clock is read once every 1,024 frames, not per frame.
 """
 
 from __future__ import annotations
@@ -14,29 +13,10 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from hil.bus.codec import MessageSpec, Signals
-from hil.runtime.session import Session
 
-SLICE_NS = 100_000_000  # 100 ms of simulated time per slice
 REPORT_EVERY_S = 0.25
 
 Report = Callable[[int], None]  # simulated ns reached so far
-
-
-def advance_reporting(session: Session, until_ns: int, report: Report | None = None,
-                      every_s: float = REPORT_EVERY_S) -> None:
-    """`session.advance(until_ns)` in slices, calling `report(t_ns)` now and then and at the end."""
-    last = time.monotonic()
-    t = session.clock.now_ns()
-    while t < until_ns:
-        t = min(t + SLICE_NS, until_ns)
-        session.advance(t)
-        if report is not None:
-            now = time.monotonic()
-            if now - last >= every_s:
-                last = now
-                report(t)
-    if report is not None:
-        report(until_ns)
 
 
 class ProgressObserver:

@@ -8,10 +8,13 @@ its `Tx` holds: cyclic messages on their DBC cycle, event messages at once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from hil.bus.codec import Signals
 from hil.bus.e2e import E2EStatus
+
+if TYPE_CHECKING:
+    from hil.config.calibration import CalibrationSet
 
 
 @dataclass(slots=True)
@@ -77,5 +80,12 @@ class NodeModel(Protocol):
     name: str
     nodes: tuple[str, ...]  # DBC nodes whose messages this model sends
     period_ns: int
+    # calibration sections (`CalibrationSet` field names) a live write to which this node applies
+    accepts: frozenset[str]
 
     def step(self, now_ns: int, rx: RxView) -> Tx: ...
+
+    def apply_calibration(self, values: CalibrationSet) -> None:
+        """Take the sections named in `accepts` from `values` from the next step on; the model's
+        physical state (speeds, temperatures, integrators, a running shift) is kept."""
+        ...

@@ -18,7 +18,6 @@ import can
 from hil.bus.codec import Codec, MessageSpec, Signals
 from hil.bus.e2e import E2EReceiver, E2EStatus
 from hil.bus.health import BusHealth
-from hil.bus.pump import ReceivePump
 from hil.bus.recorder import Recorder
 from hil.runtime.clock import Clock, VirtualClock
 from hil.runtime.node import NodeModel, RxStore, RxView
@@ -63,7 +62,7 @@ class Session:
         self.clock = clock
         self.recorder = recorder
         self.health = BusHealth()
-        self.observers: list[FrameObserver] = []
+        self._observers: list[FrameObserver] = []
         timeouts = {
             s.name: int((timeouts_ms or {}).get(s.name, 3 * (s.cycle_ns or 0) / 1e6) * 1e6)
             for s in codec.specs.values() if s.cycle_ns or s.name in (timeouts_ms or {})
@@ -84,7 +83,6 @@ class Session:
         self._virtual = clock.virtual
         self._cycle_ns = {s.name: s.cycle_ns for s in codec.specs.values() if s.cycle_ns}
         self._raw: list[_RawSource] = []  # heap entries with order -1-k are raw source k
-        self._pump: ReceivePump | None = None
         # Told once when sending starts failing (ENOBUFS, interface down) and once when it recovers.
         self.on_bus_state: Callable[[str], None] | None = None
         self._failing_since_ns: int | None = None
@@ -131,8 +129,8 @@ class Session:
         if status is not E2EStatus.OK:
             self.health.e2e[f"{name}:{status.name}"] += 1
         store.update(name, decoded.signals, now_ns, status)
-        if self.observers and status.usable:
-            for obs in self.observers:
+        if self._observers and status.usable:
+            for obs in self._observers:
                 obs(now_ns, spec, decoded.signals, sent_here)
 
     # ---- sending ---------------------------------------------------------------------
@@ -182,8 +180,12 @@ class Session:
 
     @property
     def nodes(self) -> list[NodeModel]:
-        """The node bindings in step order (the MQTT bridge swaps calibration sections on them)."""
+        """The node bindings in step order."""
         return [s.model for s in self._scheduled]
+
+    def observe(self, observer: FrameObserver) -> None:
+        """Call `observer` with every good frame from now on (sent here or received), in bus order."""
+        self._observers.append(observer)
 
     def _run_due(self, t_ns: int) -> None:
         """Step the model at the top of the heap (due at t_ns) and send what is due."""
@@ -282,23 +284,24 @@ class Session:
         clock.advance_to(max(until_ns, clock.now_ns()))
         self._drain_bus()
 
-    async def run(self, until_ns: int | None, stop: asyncio.Event) -> None:
-        """Run until `until_ns` (None: forever) or until `stop` is set."""
+    async def run(self, until_ns: int | None, stop: asyncio.Event) -> int:
+        """Step until `until_ns` (None: forever) or until `stop` is set; returns the clock time
+        reached. In real time, frames from the bus arrive through the Rig's receive pump."""
         virtual = self.clock.virtual
-        if not virtual:
-            self._pump = ReceivePump(self.bus, self.health, self.on_bus_frame)
-            self._pump.start(asyncio.get_running_loop())
         drained_at = -1
-        try:
-            while self._heap and not stop.is_set():
-                t = self._heap[0][0]
-                if until_ns is not None and t > until_ns:
-                    break
-                await self.clock.wait_until(t)
-                if virtual and t != drained_at:
-                    self._drain_bus()
-                    drained_at = t
-                self._run_due(t)
-        finally:
-            if self._pump is not None:
-                self._pump.stop()
+        while self._heap and not stop.is_set():
+            t = self._heap[0][0]
+            if until_ns is not None and t > until_ns:
+                if isinstance(self.clock, VirtualClock):
+                    self.clock.advance_to(until_ns)  # nothing is due before the end: the run reached it
+                break
+            await self.clock.wait_until(t)
+            if virtual and t != drained_at:
+                self._drain_bus()
+                drained_at = t
+            self._run_due(t)
+        return self.clock.now_ns()
+
+    def drain(self) -> None:
+        """Take what is waiting on the bus now (virtual time: at the current instant)."""
+        self._drain_bus()

@@ -10,17 +10,15 @@ import csv
 import io
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from yaml.nodes import Node
 
 from hil.errors import StageError
+from hil.models.world import SURFACES
 from hil.stage.compile import Command, Compiler, SurfacePatch
 from hil.stage.replay import Replay, read_can_log
-from hil.stage.timeline import DRIVER_CHANNELS, SURFACES, WHEELS, WORLD_CHANNELS
-
-if TYPE_CHECKING:
-    from hil.stage.script import _Ctx
+from hil.stage.timeline import DRIVER_CHANNELS, WHEELS, WORLD_CHANNELS
+from hil.stage.yamlnodes import YamlContext
 
 NS = 1_000_000_000
 TIME_COLUMNS = {"time_s": 1e9, "time_ms": 1e6}
@@ -30,7 +28,7 @@ SURFACE_COLUMNS = {"surface": WHEELS, **{f"surface_{w}": (w,) for w in WHEELS}}
 MAX_ROWS = 2_000_000
 
 
-def read_input(ctx: _Ctx, node: Node, base: Path, comp: Compiler) -> tuple[int, Replay | None]:
+def read_input(ctx: YamlContext, node: Node, base: Path, comp: Compiler) -> tuple[int, Replay | None]:
     """Add a CSV's commands to `comp`, or read a CAN log to replay; returns (end time, replay)."""
     m = ctx.mapping(node, "input", ("csv", "can_log", "interpolate", "start"))
     if ("csv" in m) == ("can_log" in m):

@@ -6,19 +6,13 @@ timeline relative to its start time and gives the channel defaults when idle (st
 
 from __future__ import annotations
 
-from typing import Protocol
-
+from hil.models.world import StageSource
 from hil.stage.timeline import DRIVER_CHANNELS, WORLD_CHANNELS, Timeline
 
 IDLE_SURFACE: tuple[str, str, str, str] = ("tarmac", "tarmac", "tarmac", "tarmac")
 
 
-class StageSource(Protocol):
-    """What driver and plant need of a stage: channel values and surfaces at an instant."""
-
-    def value(self, channel: str, t_ns: int) -> float: ...
-
-    def surface(self, t_ns: int) -> tuple[str, str, str, str]: ...
+__all__ = ["IDLE_SURFACE", "StagePlayer", "StageSource"]
 
 
 class StagePlayer:

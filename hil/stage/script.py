@@ -14,11 +14,13 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from hil.bus.codec import Codec
 from hil.errors import StageError
+from hil.models.world import SURFACES
 from hil.stage.compile import Command, Compiler, SurfacePatch
 from hil.stage.expect import Expectation, compile_expectation
-from hil.stage.expr import UNITS, ExprError
+from hil.stage.expr import ExprError
 from hil.stage.inputs import read_input
-from hil.stage.timeline import SURFACES, WHEELS, Timeline
+from hil.stage.timeline import WHEELS, Timeline
+from hil.stage.yamlnodes import YamlContext
 
 NS = 1_000_000_000
 MAX_REPEAT = 10_000
@@ -41,76 +43,8 @@ DISCRETE = ("paddle", "selector", "centre_lock", "low_range", "surface")
 STEP_KEYS = ("at", "after", *ANALOG, *DISCRETE)
 SHAPE_KEYS = ("to", "travel", "over", "hold", "release", "back")
 WHEEL_GROUPS = {"all": WHEELS, "front": ("FL", "FR"), "rear": ("RL", "RR"), **{w: (w,) for w in WHEELS}}
-_QUANTITY = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*([A-Za-z/%]+)?\s*$")
-
-
-class _Ctx:
-    """Where we are in the file, to name it in errors."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-
-    def fail(self, node: Node, key: str, reason: str) -> StageError:
-        return StageError(self.file, f"line {node.start_mark.line + 1}: {key}", reason)
-
-    def mapping(self, node: Node, key: str, allowed: tuple[str, ...]) -> dict[str, tuple[Node, Node]]:
-        if not isinstance(node, MappingNode):
-            raise self.fail(node, key, "expected a mapping (key: value)")
-        out: dict[str, tuple[Node, Node]] = {}
-        for k, v in node.value:
-            if not isinstance(k, ScalarNode):
-                raise self.fail(k, key, "keys must be plain names")
-            name = k.value
-            if name in out:
-                raise self.fail(k, f"{key}.{name}" if key else name, "key given twice")
-            if name not in allowed:
-                raise self.fail(k, f"{key}.{name}" if key else name,
-                                f"unknown key (typo?); allowed: {', '.join(allowed)}")
-            out[name] = (k, v)
-        return out
-
-    def scalar(self, node: Node, key: str) -> str:
-        if not isinstance(node, ScalarNode):
-            raise self.fail(node, key, "expected a single value")
-        return str(node.value)
-
-    def quantity(self, node: Node, key: str, unit: str, lo: float, hi: float) -> float:
-        """A number in `unit` (written with it or bare), converted and range-checked."""
-        text = self.scalar(node, key)
-        m = _QUANTITY.match(text)
-        if m is None:
-            raise self.fail(node, key, f"expected a number in {unit}, got {text!r}")
-        value, given = float(m.group(1)), m.group(2)
-        if given is not None:
-            if given not in UNITS or UNITS[given][0] != UNITS[unit][0]:
-                raise self.fail(node, key, f"unit '{given}' does not fit; use {unit}")
-            value = value * UNITS[given][1] / UNITS[unit][1]
-        if not lo <= value <= hi:
-            raise self.fail(node, key, f"{value:g} {unit} is outside {lo:g}..{hi:g} {unit}")
-        return value
-
-    def duration_ns(self, node: Node, key: str, *, positive: bool = False) -> int:
-        text = self.scalar(node, key)
-        m = _QUANTITY.match(text)
-        if m is None or m.group(2) is None or m.group(2) not in UNITS or UNITS[m.group(2)][0] != "time":
-            raise self.fail(node, key, f"expected a time with its unit (e.g. 250 ms, 2 s, 1.5 min), got {text!r}")
-        ns = round(float(m.group(1)) * UNITS[m.group(2)][1] * NS)
-        if ns < 0 or (positive and ns == 0):
-            raise self.fail(node, key, "must be positive" if positive else "must not be negative")
-        if ns > 48 * 3600 * NS:
-            raise self.fail(node, key, "longer than 48 h")
-        return ns
-
-    def choice(self, node: Node, key: str, table: dict[str, float]) -> float:
-        text = self.scalar(node, key)
-        for name, value in table.items():
-            if text == name or text.lower() == name.lower():
-                return value
-        raise self.fail(node, key, f"expected one of {', '.join(table)}, got {text!r}")
-
-
 class _Script:
-    def __init__(self, ctx: _Ctx, base: Path, compiler: Compiler) -> None:
+    def __init__(self, ctx: YamlContext, base: Path, compiler: Compiler) -> None:
         self.ctx = ctx
         self.base = base
         self.comp = compiler
@@ -258,7 +192,7 @@ def _compose(text: str, file: str) -> Node | None:
 
 def compile_script(text: str, file: str, base: Path, codec: Codec | None = None) -> Timeline:
     """Compile the text of a stage file; `file` is what errors name, `base` resolves input paths."""
-    ctx = _Ctx(file)
+    ctx = YamlContext(file)
     root = _compose(text, file)
     if root is None:
         raise StageError(file, "", "empty stage file")
@@ -289,7 +223,7 @@ def compile_script(text: str, file: str, base: Path, codec: Codec | None = None)
     return tl
 
 
-def _expectations(ctx: _Ctx, node: Node, codec: Codec | None) -> list[Expectation]:
+def _expectations(ctx: YamlContext, node: Node, codec: Codec | None) -> list[Expectation]:
     if not isinstance(node, SequenceNode):
         raise ctx.fail(node, "expect", "expected a list of checks")
     if codec is None:

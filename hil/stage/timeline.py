@@ -28,7 +28,6 @@ DRIVER_CHANNELS: dict[str, float] = {
 WORLD_CHANNELS: dict[str, float] = {
     "grade_pct": 0.0,
 }
-SURFACES: tuple[str, ...] = ("tarmac", "gravel", "hard_sand", "soft_sand", "mud")
 WHEELS: tuple[str, ...] = ("FL", "FR", "RL", "RR")
 
 

@@ -62,7 +62,7 @@ class Bench:
             self.player.run_for(10 * MS)
 
     def now_ns(self) -> int:
-        return self.player.session.clock.now_ns()
+        return self.player.rig.clock.now_ns()
 
     # ---- the driver --------------------------------------------------------------------
 

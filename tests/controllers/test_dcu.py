@@ -99,7 +99,7 @@ def test_handbrake_open_request_takes_the_coupling_to_zero_within_the_calibrated
     player.set("DRV_Controls", AccelPedal=100.0)
     player.run_for(300 * MS)
     assert last(trace, "CentreCouplingTorque") > 400.0
-    t0 = player.session.clock.now_ns()
+    t0 = player.rig.clock.now_ns()
     player.set("HHB_Status", CentreOpenRequest=1.0)
     player.run_for(200 * MS)
     frames = dcu(trace, t0)
@@ -124,7 +124,7 @@ def test_coupling_is_handed_back_on_a_ramp_when_the_handbrake_lets_go(rig: tuple
     player.set("DRV_Controls", CentreLockSwitch=1.0)
     player.set("HHB_Status", CentreOpenRequest=1.0)
     player.run_for(300 * MS)
-    t0 = player.session.clock.now_ns()
+    t0 = player.rig.clock.now_ns()
     player.set("HHB_Status", CentreOpenRequest=0.0)
     player.run_for(500 * MS)
     frames = dcu(trace, t0)
@@ -141,7 +141,7 @@ def test_coupling_is_handed_back_on_a_ramp_when_the_handbrake_lets_go(rig: tuple
 def test_low_range_request_is_refused_and_the_range_stays_high(rig: tuple[Player, Trace]) -> None:
     player, trace = rig
     assert last(trace, "LowRangeRejected") == 0
-    t0 = player.session.clock.now_ns()
+    t0 = player.rig.clock.now_ns()
     player.set("DRV_Controls", LowRangeRequest=1.0)
     player.run_for(100 * MS)
     assert last(trace, "LowRangeRejected") == 1
@@ -191,7 +191,7 @@ def test_road_car_active_rear_diff_locks_on_a_rear_wheel_speed_difference(road_r
     player, trace = road_rig
     base = last(trace, "RearDiffLockTorque")
     wheels(player, 40.0, 40.0, 40.0, 52.0, vehicle=40.0)  # rear right spinning on sand
-    t0 = player.session.clock.now_ns()
+    t0 = player.rig.clock.now_ns()
     player.run_for(400 * MS)
     frames = dcu(trace, t0)
     assert base == 0.0

@@ -204,25 +204,25 @@ def test_lever_timeout_with_the_rear_locked_releases_on_a_ramp_and_restores_driv
     player, trace = driven
     player.set("DRV_Controls", HandbrakeLever=80.0)
     player.run_for(500 * MS)
-    assert at(trace, "HHB_Status", player.session.clock.now_ns())["RearAxleLocked"] == 1
-    t_lost = player.session.clock.now_ns()
+    assert at(trace, "HHB_Status", player.rig.clock.now_ns())["RearAxleLocked"] == 1
+    t_lost = player.rig.clock.now_ns()
     player.mute("DRV_Controls")
     player.run_for(1500 * MS)
-    hhb = between(trace, "HHB_Status", t_lost, player.session.clock.now_ns())
+    hhb = between(trace, "HHB_Status", t_lost, player.rig.clock.now_ns())
     faulted = [h for h in hhb if h["State"] == HhbState.FAULT]
     assert faulted and all(h["FaultCode"] == HhbFault.LEVER_TIMEOUT for h in faulted)
     assert hhb[-1]["RearBrakePressure"] == 0.0 and hhb[-1]["CentreOpenRequest"] == 0
-    w = at(trace, "ABS_WheelSpeeds", player.session.clock.now_ns())
+    w = at(trace, "ABS_WheelSpeeds", player.rig.clock.now_ns())
     assert w["WheelSpeedRL"] > 5.0, "rear wheels turn again"
 
 
 def test_bad_crc_lever_frames_never_apply_pressure_in_the_closed_loop(driven: tuple[Player, Trace]) -> None:
     player, trace = driven
-    t0 = player.session.clock.now_ns()
+    t0 = player.rig.clock.now_ns()
     player.set("DRV_Controls", HandbrakeLever=100.0)
     player.corrupt("DRV_Controls", frames=100, byte=6)  # the lever byte itself, CRC no longer matches
     player.run_for(1000 * MS)
-    hhb = between(trace, "HHB_Status", t0, player.session.clock.now_ns())
+    hhb = between(trace, "HHB_Status", t0, player.rig.clock.now_ns())
     assert all(h["RearBrakePressure"] == 0.0 for h in hhb)
     assert hhb[-1]["State"] == HhbState.FAULT and hhb[-1]["FaultCode"] == HhbFault.LEVER_TIMEOUT
-    assert player.session.health.e2e["DRV_Controls:ERROR"] == 100
+    assert player.rig.health.e2e["DRV_Controls:ERROR"] == 100

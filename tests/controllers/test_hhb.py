@@ -45,7 +45,7 @@ def hhb(trace: Trace, after_ns: int = -1) -> list[tuple[int, dict[str, float]]]:
 
 def pull_to_lock(player: Player, trace: Trace) -> int:
     """Lever pulled, DCU opens, rear wheels stop: returns the lever time."""
-    t0 = player.session.clock.now_ns()
+    t0 = player.rig.clock.now_ns()
     player.set("DRV_Controls", HandbrakeLever=ON)
     player.run_for(30 * MS)
     dcu_opened(player)
@@ -58,7 +58,7 @@ def pull_to_lock(player: Player, trace: Trace) -> int:
 
 def test_lever_pull_requests_centre_open_and_waits_for_the_dcu_before_pressure(rig: tuple[Player, Trace]) -> None:
     player, trace = rig
-    t0 = player.session.clock.now_ns()
+    t0 = player.rig.clock.now_ns()
     player.set("DRV_Controls", HandbrakeLever=ON)
     player.run_for(100 * MS)  # the DCU (player) has not opened yet, lead time is 150 ms
     frames = hhb(trace, t0)
@@ -71,7 +71,7 @@ def test_lever_pull_requests_centre_open_and_waits_for_the_dcu_before_pressure(r
 
 def test_pressure_is_applied_after_the_lead_time_when_the_dcu_never_reports_open(rig: tuple[Player, Trace]) -> None:
     player, trace = rig
-    t0 = player.session.clock.now_ns()
+    t0 = player.rig.clock.now_ns()
     player.set("DRV_Controls", HandbrakeLever=ON)
     player.run_for(400 * MS)
     first = trace.first("HHB_Status", lambda s: s["RearBrakePressure"] > 0.0, after_ns=t0)
@@ -81,7 +81,7 @@ def test_pressure_is_applied_after_the_lead_time_when_the_dcu_never_reports_open
 
 def test_lever_spike_shorter_than_the_debounce_starts_nothing(rig: tuple[Player, Trace]) -> None:
     player, trace = rig
-    t0 = player.session.clock.now_ns()
+    t0 = player.rig.clock.now_ns()
     player.set("DRV_Controls", HandbrakeLever=ON)
     player.run_for(10 * MS)
     player.set("DRV_Controls", HandbrakeLever=REST)
@@ -105,7 +105,7 @@ def test_lever_between_off_and_on_thresholds_neither_starts_nor_ends_an_event(ri
 def test_pressure_rises_on_the_actuator_rate_to_a_level_proportional_to_lever_travel(rig: tuple[Player, Trace]) -> None:
     player, trace = rig
     dcu_opened(player)
-    t0 = player.session.clock.now_ns()
+    t0 = player.rig.clock.now_ns()
     player.set("DRV_Controls", HandbrakeLever=42.5)  # (42.5 - 5) / (80 - 5) = half travel
     player.run_for(300 * MS)
     series = [s["RearBrakePressure"] for _, s in hhb(trace, t0)]
@@ -141,7 +141,7 @@ def test_rear_wheels_turning_again_drop_the_lock_back_to_applying(rig: tuple[Pla
 def test_release_ramps_pressure_down_then_hands_the_coupling_back(rig: tuple[Player, Trace]) -> None:
     player, trace = rig
     pull_to_lock(player, trace)
-    t_rel = player.session.clock.now_ns()
+    t_rel = player.rig.clock.now_ns()
     player.set("DRV_Controls", HandbrakeLever=REST)
     player.run_for(400 * MS)
     frames = hhb(trace, t_rel)
@@ -182,7 +182,7 @@ def test_no_application_while_engine_or_wheel_speed_frames_are_timed_out(rig: tu
     player, trace = rig
     player.mute(lost)
     player.run_for(100 * MS)
-    t0 = player.session.clock.now_ns()
+    t0 = player.rig.clock.now_ns()
     player.set("DRV_Controls", HandbrakeLever=ON)
     dcu_opened(player)
     player.run_for(300 * MS)
@@ -232,7 +232,7 @@ def test_lever_timeout_ramps_pressure_down_and_latches_fault_until_lever_rests(r
     player, trace = rig
     pull_to_lock(player, trace)
     p_locked = last(trace, "RearBrakePressure")
-    t_lost = player.session.clock.now_ns()
+    t_lost = player.rig.clock.now_ns()
     player.mute("DRV_Controls")
     player.run_for(600 * MS)
     frames = hhb(trace, t_lost)
@@ -263,14 +263,14 @@ def test_no_fault_before_the_first_lever_frame() -> None:
 def test_a_frame_with_a_bad_crc_never_applies_pressure(rig: tuple[Player, Trace]) -> None:
     player, trace = rig
     dcu_opened(player)
-    t0 = player.session.clock.now_ns()
+    t0 = player.rig.clock.now_ns()
     for _ in range(5):  # one pulled-lever frame in every three, each with a broken CRC
         player.set("DRV_Controls", HandbrakeLever=100.0)
         player.corrupt("DRV_Controls", frames=1)
         player.run_for(10 * MS)
         player.set("DRV_Controls", HandbrakeLever=REST)
         player.run_for(20 * MS)
-    assert player.session.health.e2e["DRV_Controls:ERROR"] == 5
+    assert player.rig.health.e2e["DRV_Controls:ERROR"] == 5
     assert all(s["RearBrakePressure"] == 0.0 and s["CentreOpenRequest"] == 0 for _, s in hhb(trace, t0))
     assert last(trace, "State") == HhbState.OFF
 
@@ -292,7 +292,7 @@ def test_release_before_the_rear_locks_goes_straight_from_applying_to_releasing(
     player.set("DRV_Controls", HandbrakeLever=ON)
     player.run_for(80 * MS)  # pressure rising, rear wheels still turning
     assert last(trace, "State") == HhbState.APPLYING and last(trace, "RearBrakePressure") > 0.0
-    t0 = player.session.clock.now_ns()
+    t0 = player.rig.clock.now_ns()
     player.set("DRV_Controls", HandbrakeLever=REST)
     player.run_for(300 * MS)
     states = [int(s["State"]) for _, s in hhb(trace, t0)]

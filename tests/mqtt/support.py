@@ -1,4 +1,4 @@
-"""Helpers for the MQTT tests: a bridged session, a recording subscriber, request/reply."""
+"""Helpers for the MQTT tests: a bridged rig, a recording subscriber, request/reply."""
 
 from __future__ import annotations
 
@@ -13,12 +13,11 @@ from typing import Any
 
 import aiomqtt
 
-from hil.app import prepare, session_for
-from hil.config.rig import Rig, load_rig
+from hil.config.rig import RigConfig, load_rig
 from hil.mqtt.bridge import MqttBridge
 from hil.mqtt.config import MqttSection
-from hil.mqtt.service import build_bridge
-from hil.runtime.session import Session
+from hil.runtime.prepare import prepare
+from hil.runtime.rig import Rig
 from hil.stage.player import StagePlayer
 from hil.stage.timeline import Timeline, standing_start
 from tests.mqtt.conftest import Broker
@@ -28,26 +27,24 @@ MS = 1_000_000
 S = 1_000_000_000
 
 
-def mqtt_rig(broker: Broker, *, time_mode: str = "virtual", **mqtt: Any) -> Rig:
+def mqtt_rig(broker: Broker, *, time_mode: str = "virtual", **mqtt: Any) -> RigConfig:
     rig = load_rig(VIRTUAL_RIG).with_flags(channel=unique_channel(), time=time_mode)
     section = MqttSection(port=broker.port, **mqtt)
-    return Rig(rig.path, rig.spec.model_copy(update={"mqtt": section}))
+    return RigConfig(rig.path, rig.spec.model_copy(update={"mqtt": section}))
 
 
 @dataclass
 class Bridged:
-    session: Session
+    rig: Rig
     bridge: MqttBridge
     player: StagePlayer
-    stop: asyncio.Event
-    task: asyncio.Task[None]
 
     async def advance(self, until_ns: int, chunk_ns: int = 50 * MS) -> None:
-        """Virtual time: run the session in chunks, letting the publisher work in between."""
-        t = self.session.clock.now_ns()
+        """Virtual time: step the rig in chunks, letting the publisher work in between."""
+        t = self.rig.clock.now_ns()
         while t < until_ns:
             t = min(until_ns, t + chunk_ns)
-            self.session.advance(t)
+            self.rig.advance(t)
             await asyncio.sleep(0.001)
 
     async def drained(self, timeout_s: float = 5.0) -> None:
@@ -55,21 +52,14 @@ class Bridged:
 
 
 @contextlib.asynccontextmanager
-async def bridged(rig: Rig, stage: Timeline | None = None) -> AsyncIterator[Bridged]:
-    prep = prepare(rig)
+async def bridged(rig: RigConfig, stage: Timeline | None = None) -> AsyncIterator[Bridged]:
+    """A rig with its MQTT bridge connected, stepped by the test (`advance`)."""
     player = StagePlayer(stage or standing_start())
-    with session_for(prep, None, player=player) as session:
-        bridge = build_bridge(prep, session, player)
+    async with Rig(prepare(rig), player=player) as running:
+        bridge = running.bridge
         assert bridge is not None
-        stop = asyncio.Event()
-        task = asyncio.create_task(bridge.run(stop), name="hil.mqtt")
-        b = Bridged(session, bridge, player, stop, task)
-        try:
-            await until(lambda: bridge.stats.connected)
-            yield b
-        finally:
-            stop.set()
-            await asyncio.wait_for(task, 10)
+        await until(lambda: bridge.stats.connected)
+        yield Bridged(running, bridge, player)
 
 
 async def until(pred: Callable[[], bool], timeout_s: float = 5.0) -> None:

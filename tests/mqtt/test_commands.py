@@ -29,7 +29,7 @@ async def rig(broker: Broker, tmp_path: Path) -> AsyncIterator[tuple[Bridged, Re
 
 
 def driver_of(b: Bridged) -> Driver:
-    node = next(n for n in b.session.nodes if isinstance(n, DriverNode))
+    node = next(n for n in b.rig.nodes if isinstance(n, DriverNode))
     assert isinstance(node, DriverNode)
     return node.model
 
@@ -47,11 +47,11 @@ async def test_stage_start_by_name_plays_the_stage_from_now_and_replies_with_the
 async def test_stage_stop_idles_the_driver_channels(rig: tuple[Bridged, Recorder]) -> None:
     b, rec = rig
     await b.advance(2 * S)
-    assert b.player.value("accel_pct", b.session.clock.now_ns()) == 100.0
+    assert b.player.value("accel_pct", b.rig.clock.now_ns()) == 100.0
     reply = await rec.request(P, "stage/stop", {"id": "stop-1"})
     assert reply["ok"] and reply["result"] == {"stage": "standing_start", "was_playing": True}
     assert not b.player.playing
-    assert b.player.value("accel_pct", b.session.clock.now_ns()) == 0.0
+    assert b.player.value("accel_pct", b.rig.clock.now_ns()) == 0.0
     await until(lambda: bool(rec.on(f"{P}/events/stage_end")))
     assert rec.on(f"{P}/events/stage_end")[0]["fields"]["reason"] == "stopped"
 

@@ -70,7 +70,7 @@ async def test_clean_stop_leaves_a_retained_offline_status(broker: Broker) -> No
 async def test_each_shift_event_arrives_exactly_once_at_qos1(broker: Broker) -> None:
     trace = Trace(only=frozenset({"TCU_ShiftEvent"}))
     async with recorder(broker, "hil/virtual/events/#") as rec, bridged(mqtt_rig(broker)) as b:
-        b.session.observers.append(trace)
+        b.rig.observe(trace)
         await b.advance(15 * S)
         await b.drained()
         await asyncio.sleep(0.1)

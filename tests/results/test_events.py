@@ -138,16 +138,17 @@ def _handbrake_stage() -> Timeline:
 
 
 def test_live_detector_sees_the_same_events_as_the_trace_and_real_shifts(codec: Codec) -> None:
-    from hil.app import session_for
+    from hil.runtime.rig import Rig
     from tests.support import prepared
 
     prep = prepared(stage=_handbrake_stage())
     live, trace = EventDetector(), Trace()
     seen: list[Event] = []
     live.listeners.append(seen.append)
-    with session_for(prep, None) as session:
-        session.observers += [trace, live]
-        session.advance(6 * 1_000_000_000)
+    with Rig(prep) as rig:
+        rig.observe(trace)
+        rig.observe(live)
+        rig.advance(6 * 1_000_000_000)
     assert live.events == detect_events(trace, prep.codec) == seen
     kinds = {e.kind for e in live.events}
     assert {EventKind.SHIFT, EventKind.HANDBRAKE_PULL, EventKind.HANDBRAKE_RELEASE, EventKind.CENTRE_OPEN} <= kinds

@@ -91,14 +91,15 @@ def test_kpis_survive_the_json_round_trip(known: dict[str, float], tmp_path: Pat
 
 
 def test_same_stage_and_calibration_give_identical_kpis() -> None:
-    from hil.app import session_for
     from hil.results.kpis import KpiObserver
+    from hil.runtime.rig import Rig
 
     def once() -> dict[str, float]:
         obs = KpiObserver()
-        with session_for(prepared(stage=standing_start(8.0)), None) as session:
-            session.observers.append(obs)
-            session.advance(8_000_000_000)
+        with Rig(prepared(stage=standing_start(8.0))) as rig:
+            rig.observe(obs)
+            rig.on_event(obs.on_event)  # the rig's one event detector feeds every listener
+            rig.advance(8_000_000_000)
         return obs.kpis()
 
     first, second = once(), once()

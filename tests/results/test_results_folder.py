@@ -12,7 +12,7 @@ import pytest
 from hil.results.folder import load_run
 from hil.results.plots import plot_run
 from hil.results.report import write_run_report
-from hil.results.runner import run_to_folder
+from hil.runtime.suite import run_to_folder
 from hil.stage.timeline import standing_start
 from tests.support import prepared
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import can
 
 from hil.bus.codec import Codec
-from tests.support import Probe, bare_session, player_bus, prepared
+from tests.support import Probe, bare_rig, player_bus, prepared
 
 
 def _send(bus: can.BusABC, fid: int, data: bytes, **kw: bool) -> None:
@@ -16,10 +16,10 @@ def test_bad_frames_are_counted_and_the_session_keeps_using_good_ones() -> None:
     prep = prepared(emulate=())
     codec = Codec.load(prep.rig.dbc_path)
     probe = Probe("ECM_Engine", "EngineSpeed")
-    with bare_session(prep, [probe]) as session, player_bus(prep) as player:
+    with bare_rig(prep, [probe]) as rig, player_bus(prep) as player:
         fid, good = codec.encode("ECM_Engine", {"EngineSpeed": 1500.0})
         _send(player, fid, good)
-        session.advance(0)
+        rig.advance(0)
         _send(player, fid, good[:5])  # wrong length
         _send(player, 0x7FF, bytes(8))  # unknown ID
         corrupt = bytearray(codec.encode("ECM_Engine", {"EngineSpeed": 6000.0})[1])
@@ -28,11 +28,11 @@ def test_bad_frames_are_counted_and_the_session_keeps_using_good_ones() -> None:
         _send(player, fid, good)  # same counter again
         _send(player, fid, bytes(8), is_error_frame=True)
         _send(player, fid, b"", is_remote_frame=True)
-        session.advance(10_000_000)
+        rig.advance(10_000_000)
         fid, later = codec.encode("ECM_Engine", {"EngineSpeed": 2500.0})
         _send(player, fid, later)
-        session.advance(20_000_000)
-    h = session.health
+        rig.advance(20_000_000)
+    h = rig.health
     assert (h.bad_length, h.unknown_id, h.error_frames, h.remote_frames) == (1, 1, 1, 1)
     assert h.e2e["ECM_Engine:ERROR"] == 1
     assert h.e2e["ECM_Engine:REPEATED"] == 1
@@ -46,10 +46,10 @@ def test_frame_with_wrong_data_id_is_an_e2e_error() -> None:
     prep = prepared(emulate=())
     codec = Codec.load(prep.rig.dbc_path)
     probe = Probe("ABS_WheelSpeeds", "VehicleSpeed")
-    with bare_session(prep, [probe]) as session, player_bus(prep) as player:
+    with bare_rig(prep, [probe]) as rig, player_bus(prep) as player:
         # an ECM payload (protected with Data ID 0x80) sent under the ABS frame ID
         _, data = codec.encode("ECM_Engine", {"EngineSpeed": 3000.0})
         _send(player, codec.specs["ABS_WheelSpeeds"].frame_id, data)
-        session.advance(10_000_000)
-    assert session.health.e2e["ABS_WheelSpeeds:ERROR"] == 1
+        rig.advance(10_000_000)
+    assert rig.health.e2e["ABS_WheelSpeeds:ERROR"] == 1
     assert all(timed_out for _, timed_out, _ in probe.seen)

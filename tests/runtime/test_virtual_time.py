@@ -8,12 +8,12 @@ from pathlib import Path
 import can
 import pytest
 
-from hil.app import session_for
 from hil.bus.codec import Codec
 from hil.nodes.registry import build_nodes
 from hil.results.trace import Trace
+from hil.runtime.rig import Rig
 from hil.stage.timeline import standing_start
-from tests.support import Probe, bare_session, player_bus, prepared, run_virtual
+from tests.support import Probe, bare_rig, player_bus, prepared, run_virtual
 
 
 def test_cyclic_frames_are_sent_exactly_on_their_cycle() -> None:
@@ -28,9 +28,9 @@ def test_node_offsets_shift_a_nodes_frames_within_the_cycle() -> None:
     prep = prepared(stage=standing_start(2.0))
     trace = Trace()
     nodes = build_nodes(prep.rig.emulate, prep.calibration, prep.stage)
-    with bare_session(prep, nodes, emulate=prep.rig.emulate, offsets_ms={"TCU": 2.5}) as session:
-        session.observers.append(trace)
-        session.advance(50_000_000)
+    with bare_rig(prep, nodes, emulate=prep.rig.emulate, offsets_ms={"TCU": 2.5}) as rig:
+        rig.observe(trace)
+        rig.advance(50_000_000)
     assert [f.t_ns for f in trace.of("TCU_Status")] == [2_500_000 + i * 10_000_000 for i in range(5)]
     assert [f.t_ns for f in trace.of("ECM_Engine")][:2] == [0, 10_000_000]
 
@@ -39,12 +39,12 @@ def test_message_timeout_reaches_the_model_after_three_cycles() -> None:
     prep = prepared(emulate=())
     player_codec = Codec.load(prep.rig.dbc_path)  # its own E2E counters, like another ECU
     probe = Probe("ECM_Engine", "EngineSpeed")
-    with bare_session(prep, [probe]) as session, player_bus(prep) as player:
+    with bare_rig(prep, [probe]) as rig, player_bus(prep) as player:
         for k in range(10):  # ECM frames at 0..90 ms, then silence
             fid, data = player_codec.encode("ECM_Engine", {"EngineSpeed": 1000.0 + k})
             player.send(can.Message(arbitration_id=fid, data=data, is_extended_id=False, timestamp=k / 100))
-            session.advance(k * 10_000_000)
-        session.advance(200_000_000)
+            rig.advance(k * 10_000_000)
+        rig.advance(200_000_000)
     timed_out = {t // 1_000_000: flag for t, flag, _ in probe.seen}
     assert timed_out[0] is False and timed_out[90] is False
     assert timed_out[120] is False, "3 x 10 ms after the last frame is still in time"
@@ -55,8 +55,8 @@ def test_message_timeout_reaches_the_model_after_three_cycles() -> None:
 def test_a_message_never_received_is_timed_out_from_the_start() -> None:
     prep = prepared(emulate=())
     probe = Probe("HHB_Status")
-    with bare_session(prep, [probe]) as session:
-        session.advance(30_000_000)
+    with bare_rig(prep, [probe]) as rig:
+        rig.advance(30_000_000)
     assert len(probe.seen) == 4
     assert all(flag for _, flag, _ in probe.seen)
 
@@ -72,8 +72,8 @@ def test_two_virtual_runs_write_byte_identical_can_logs(tmp_path: Path, suffix: 
         prep = prepared(stage=standing_start(6.0))
         prep = type(prep)(prep.rig.with_flags(log=f"can{suffix}"), prep.codec, prep.calibration, prep.stage)
         out = tmp_path / f"run{i}"
-        with session_for(prep, out) as session:
-            session.advance(prep.stage.duration_ns)
+        with Rig(prep, out=out) as rig:
+            rig.advance(prep.stage.duration_ns)
         digests.append(_digest(out / f"can{suffix}"))
     assert digests[0] == digests[1]
     assert (tmp_path / "run0" / f"can{suffix}").stat().st_size > 10_000

@@ -1,4 +1,4 @@
-"""Real-time hil sessions on vcan0 inside the test process, with a test script running beside them.
+"""Real-time hil rigs on vcan0 inside the test process, with a test script running beside them.
 
 Also the timing yardsticks: an emulated guest's timers are late by milliseconds, so the guest
 gets looser thresholds than a native kernel (CAN_GUEST=1 is set by .ci/can-guest).
@@ -7,18 +7,20 @@ gets looser thresholds than a native kernel (CAN_GUEST=1 is set by .ci/can-guest
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import statistics
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import can
 
-from hil.app import Prepared, prepare
 from hil.config.rig import load_rig
-from hil.runtime.session import Session
+from hil.runtime.prepare import Prepared, prepare
+from hil.runtime.rig import Rig
 from tests.support import ROOT
 
 VCAN = "vcan0"
@@ -32,23 +34,34 @@ def vcan_prepared(*, emulate: Iterable[str] | None = None, fd: bool | None = Non
     return prepare(rig)
 
 
-async def run_beside(session: Session, script: Callable[[], Awaitable[None]]) -> None:
-    """Run the session in real time until `script` returns (or fails)."""
-    stop = asyncio.Event()
+@contextlib.asynccontextmanager
+async def peer_bus(**kwargs: Any) -> AsyncIterator[can.BusABC]:
+    """Another socket on the bus, for use beside a rig in one `async with`."""
+    with can.Bus(**kwargs) as bus:
+        yield bus
+
+
+def vcan_rig(prep: Prepared, out: Path) -> Rig:
+    """A rig on vcan0 that runs until told to stop, logging into `out`."""
+    return Rig(prep, out=out, until_ns=None, results=False)
+
+
+async def run_beside(rig: Rig, script: Callable[[], Awaitable[None]]) -> None:
+    """Run the open rig in real time until `script` returns (or fails)."""
 
     async def drive() -> None:
         try:
             await script()
         finally:
-            stop.set()
+            rig.stop()
 
     async with asyncio.TaskGroup() as tg:
-        tg.create_task(session.run(None, stop), name="hil[session]")
+        tg.create_task(rig.run(), name="test[rig]")
         tg.create_task(drive(), name="test[script]")
 
 
 async def sh(*argv: str) -> None:
-    """Run ip/tc without blocking the event loop the session runs on."""
+    """Run ip/tc without blocking the event loop the rig runs on."""
     proc = await asyncio.create_subprocess_exec(*argv, stderr=asyncio.subprocess.PIPE)
     _, err = await proc.communicate()
     assert proc.returncode == 0, f"{' '.join(argv)}: {err.decode().strip()}"

@@ -14,7 +14,6 @@ from pathlib import Path
 import can
 import pytest
 
-from hil.app import session_for
 from tests.socketcan.realtime import (
     CYCLE_S,
     DELIVERED_SHARE,
@@ -23,11 +22,13 @@ from tests.socketcan.realtime import (
     Watch,
     burst_free,
     delivered_share,
+    peer_bus,
     read_log,
     run_beside,
     sh,
     timing_summary,
     vcan_prepared,
+    vcan_rig,
 )
 
 pytestmark = pytest.mark.socketcan
@@ -54,17 +55,17 @@ def _assert_back_on_cycle(frames: list[can.Message], since: float, window_s: flo
 
 async def test_error_frames_on_the_bus_are_counted_and_logged(tmp_path: Path) -> None:
     prep = vcan_prepared(emulate=CONTROLLERS)
-    with session_for(prep, tmp_path) as session, can.Bus(interface="socketcan", channel=VCAN) as peer:
+    async with vcan_rig(prep, tmp_path) as rig, peer_bus(interface="socketcan", channel=VCAN) as peer:
         async def script() -> None:
             await asyncio.sleep(0.3)
             for _ in range(5):  # a controller's bus-error report: protocol violation, bit 0
                 peer.send(can.Message(arbitration_id=0x088, is_error_frame=True, data=bytes(8)))
             await asyncio.sleep(0.3)
 
-        await run_beside(session, script)
-    assert session.health.error_frames == 5
-    assert session.health.bad_frames == 0
-    assert session.health.frames_tx >= DELIVERED_SHARE * 0.6 * 100 * CYCLIC_MESSAGES, "it kept sending all along"
+        await run_beside(rig, script)
+    assert rig.health.error_frames == 5
+    assert rig.health.bad_frames == 0
+    assert rig.health.frames_tx >= DELIVERED_SHARE * 0.6 * 100 * CYCLIC_MESSAGES, "it kept sending all along"
     assert sum(m.is_error_frame for m in read_log(tmp_path / "can.log")) == 5
 
 
@@ -80,8 +81,8 @@ async def test_full_tx_queue_is_counted_reported_and_survived_without_a_late_cyc
     prep = vcan_prepared(emulate=CONTROLLERS)
     reports: list[str] = []
     marks: dict[str, float] = {}
-    with session_for(prep, tmp_path) as session:
-        session.on_bus_state = reports.append
+    async with vcan_rig(prep, tmp_path) as rig:
+        rig.session.on_bus_state = reports.append
         async with Watch(ids=[TCU_STATUS]) as watch:
             async def script() -> None:
                 await asyncio.sleep(0.5)
@@ -89,12 +90,12 @@ async def test_full_tx_queue_is_counted_reported_and_survived_without_a_late_cyc
                 await asyncio.sleep(0.3)
                 await sh("tc", "qdisc", "del", "dev", vcan0_admin, "root")
                 marks["cleared"] = time.time()
-                marks["errors_at_clear"] = session.health.tx_errors
-                marks["late_at_clear"] = session.health.late_frames
+                marks["errors_at_clear"] = rig.health.tx_errors
+                marks["late_at_clear"] = rig.health.late_frames
                 await asyncio.sleep(1.0)
 
-            await run_beside(session, script)
-    h = session.health
+            await run_beside(rig, script)
+    h = rig.health
     assert marks["errors_at_clear"] >= CYCLIC_MESSAGES * 20, "about 0.3 s of 10 ms messages refused"
     assert h.tx_errors == marks["errors_at_clear"], "no refusals once the queue drains"
     assert "No buffer space available" in h.last_error
@@ -111,8 +112,8 @@ async def test_interface_down_is_reported_and_the_session_recovers_when_it_comes
     prep = vcan_prepared(emulate=CONTROLLERS)
     reports: list[str] = []
     marks: dict[str, float] = {}
-    with session_for(prep, tmp_path) as session:
-        session.on_bus_state = reports.append
+    async with vcan_rig(prep, tmp_path) as rig:
+        rig.session.on_bus_state = reports.append
         async with Watch(ids=[TCU_STATUS]) as watch:
             async def script() -> None:
                 await asyncio.sleep(0.5)
@@ -126,8 +127,8 @@ async def test_interface_down_is_reported_and_the_session_recovers_when_it_comes
                     peer.send(can.Message(arbitration_id=0x7FF, data=bytes(8), is_extended_id=False))
                 await asyncio.sleep(0.5)
 
-            await run_beside(session, script)
-    h = session.health
+            await run_beside(rig, script)
+    h = rig.health
     assert h.tx_errors >= CYCLIC_MESSAGES * 20 and h.outages == 1
     assert len(reports) == 2, reports
     assert "Network is down" in reports[0] and "sending again" in reports[1]
@@ -141,16 +142,16 @@ async def test_fd_rig_sends_classic_frames_and_counts_a_64_byte_fd_frame(tmp_pat
     prep = vcan_prepared(emulate=CONTROLLERS, fd=True)
     fd_frame = can.Message(arbitration_id=DRV_CONTROLS, data=bytes(range(64)), is_fd=True, bitrate_switch=True,
                            is_extended_id=False)
-    with session_for(prep, tmp_path) as session, can.Bus(interface="socketcan", channel=vcan0_fd, fd=True) as peer:
-        async with Watch(ids=[TCU_STATUS], fd=True) as watch:
-            async def script() -> None:
-                await asyncio.sleep(0.3)
-                peer.send(fd_frame)
-                await asyncio.sleep(0.3)
+    async with vcan_rig(prep, tmp_path) as rig, peer_bus(interface="socketcan", channel=vcan0_fd, fd=True) as peer, \
+            Watch(ids=[TCU_STATUS], fd=True) as watch:
+        async def script() -> None:
+            await asyncio.sleep(0.3)
+            peer.send(fd_frame)
+            await asyncio.sleep(0.3)
 
-            await run_beside(session, script)
-    assert session.health.frames_rx == 1
-    assert session.health.bad_length == 1, "a DBC ID with 64 bytes is counted, not decoded"
+        await run_beside(rig, script)
+    assert rig.health.frames_rx == 1
+    assert rig.health.bad_length == 1, "a DBC ID with 64 bytes is counted, not decoded"
     assert watch.frames and not any(m.is_fd for m in watch.frames), "hil's own frames stay classic CAN"
     logged = [m for m in read_log(tmp_path / "can.log") if m.is_fd]
     assert [(m.arbitration_id, bytes(m.data)) for m in logged] == [(DRV_CONTROLS, bytes(range(64)))]
@@ -158,13 +159,13 @@ async def test_fd_rig_sends_classic_frames_and_counts_a_64_byte_fd_frame(tmp_pat
 
 async def test_classic_rig_never_receives_fd_frames(tmp_path: Path, vcan0_fd: str) -> None:
     prep = vcan_prepared(emulate=CONTROLLERS, fd=False)
-    with session_for(prep, tmp_path) as session, can.Bus(interface="socketcan", channel=vcan0_fd, fd=True) as peer:
+    async with vcan_rig(prep, tmp_path) as rig, peer_bus(interface="socketcan", channel=vcan0_fd, fd=True) as peer:
         async def script() -> None:
             await asyncio.sleep(0.3)
             peer.send(can.Message(arbitration_id=DRV_CONTROLS, data=bytes(64), is_fd=True, is_extended_id=False))
             peer.send(can.Message(arbitration_id=0x7FF, data=bytes(8), is_extended_id=False))
             await asyncio.sleep(0.3)
 
-        await run_beside(session, script)
+        await run_beside(rig, script)
     # The kernel hands FD frames only to sockets that asked for them: the classic frame arrives alone.
-    assert (session.health.frames_rx, session.health.unknown_id, session.health.bad_length) == (1, 1, 0)
+    assert (rig.health.frames_rx, rig.health.unknown_id, rig.health.bad_length) == (1, 1, 0)

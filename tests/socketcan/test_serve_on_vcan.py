@@ -211,8 +211,8 @@ def test_candump_log_of_the_run_replays_through_hils_log_replay(served: Served, 
     player_ids = {s.frame_id for s in CODEC.sent_by(frozenset(PLAYER))}
     assert player_ids <= {f.arbitration_id for f in timeline.replay.frames}
     # The recorded driver and plant frames (with their E2E counters) drive live controllers.
-    session, trace = run_virtual(timeline, emulate=CONTROLLERS)
-    assert session.health.bad_frames == 0, session.health.as_dict()
+    rig, trace = run_virtual(timeline, emulate=CONTROLLERS)
+    assert rig.health.bad_frames == 0, rig.health.as_dict()
     # Every recorded DRV frame in the replayed 3 s passes decode and E2E (a slow guest records
     # fewer than 300: the session skips cycles it cannot keep instead of bursting them).
     drv_id = CODEC.specs["DRV_Controls"].frame_id

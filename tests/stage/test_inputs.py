@@ -83,7 +83,7 @@ def test_recorded_log_replays_for_the_car_nodes_while_controllers_are_emulated(t
     (tmp_path / "replay.yaml").write_text("stage: replayed\ninput: {can_log: can.log}\nduration: 6 s\n")
     tl = load_stage(tmp_path / "replay.yaml")
     assert tl.replay is not None
-    session, trace = run_virtual(tl, emulate=["TCU", "HHB", "DCU"])
+    rig, trace = run_virtual(tl, emulate=["TCU", "HHB", "DCU"])
 
     def frames(tr: object, name: str) -> list[tuple[int, tuple[float, ...]]]:
         return [(f.t_ns, tuple(f.signals.values())) for f in tr.of(name)]  # type: ignore[attr-defined]
@@ -93,23 +93,23 @@ def test_recorded_log_replays_for_the_car_nodes_while_controllers_are_emulated(t
     assert frames(trace, "ECM_Engine") == [(t - t0, v) for t, v in frames(original, "ECM_Engine")]
     # TCU frames in the log are skipped (the TCU is live): one TCU_Status per 10 ms, not two
     assert len(trace.of("TCU_Status")) == pytest.approx(600, abs=2)
-    assert session.health.bad_frames == 0
+    assert rig.health.bad_frames == 0
     # the live TCU sees the recorded engine speed and shifts as the recorded one did
     assert max(v for _, v in trace.series("TCU_Status", "GearActual")) >= 3
 
 
 def test_session_sends_raw_frames_byte_for_byte_at_their_times() -> None:
-    from hil.app import session_for
     from hil.results.trace import Trace
+    from hil.runtime.rig import Rig
     from tests.support import prepared
 
     prep = prepared(emulate=[], stage=standing_start(1.0))
     codec = prep.codec
     _, payload = codec.encode("DRV_Controls", {"AccelPedal": 42.0})
     trace = Trace()
-    with session_for(prep, None) as session:
-        session.observers.append(trace)
-        session.add_raw_frames([(250 * MS, 0x60, payload, False), (100 * MS, 0x7FF, b"\x01", False)])
-        session.advance(S)
+    with Rig(prep) as rig:
+        rig.observe(trace)
+        rig.session.add_raw_frames([(250 * MS, 0x60, payload, False), (100 * MS, 0x7FF, b"\x01", False)])
+        rig.advance(S)
     assert [(f.t_ns, f.name, f.signals["AccelPedal"]) for f in trace.frames] == [(250 * MS, "DRV_Controls", 42.0)]
-    assert session.health.frames_tx == 2 and session.health.unknown_id == 1
+    assert rig.health.frames_tx == 2 and rig.health.unknown_id == 1

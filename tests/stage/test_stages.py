@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from hil.app import session_for
 from hil.results.events import EventDetector
 from hil.results.trace import Trace
+from hil.runtime.rig import Rig
 from hil.stage.loader import load_stage
 from hil.stage.verdicts import Verdict, evaluate, messages_read
 from tests.support import ROOT, prepared
@@ -22,9 +22,10 @@ def run_stage(path: Path) -> list[Verdict]:
     stage = load_stage(path)
     prep = prepared(stage=stage)
     trace, detector = Trace(only=messages_read(stage.expectations)), EventDetector()
-    with session_for(prep, None) as session:
-        session.observers += [trace, detector]
-        session.advance(stage.duration_ns)
+    with Rig(prep) as rig:
+        rig.observe(trace)
+        rig.observe(detector)
+        rig.advance(stage.duration_ns)
     return evaluate(stage.expectations, trace, detector.events, end_ns=stage.duration_ns)
 
 

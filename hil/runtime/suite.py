@@ -1,4 +1,4 @@
-"""Run one stage into a results folder (virtual time), and a suite of them across processes.
+"""Run one stage into a results folder through a `Rig` (virtual time), and a suite of them across processes.
 
 Each run is independent and deterministic, so a suite fans out over a process pool; workers
 report simulated time through a queue and the parent draws one rich progress bar per run.
@@ -6,6 +6,7 @@ report simulated time through a queue and the parent draws one rich progress bar
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import queue as queue_mod
 import time
@@ -18,30 +19,32 @@ from typing import Any
 
 from rich.console import Console
 
-from hil.app import Prepared, prepare, session_for, write_run_info
 from hil.config.rig import load_rig
 from hil.errors import UsageError
-from hil.results.folder import RunResults, kpi_settings
 from hil.results.kpis import Kpis
-from hil.results.progress import Report, advance_reporting, make_progress
+from hil.results.progress import Report, make_progress
 from hil.results.report import write_run_report
+from hil.runtime.outcome import RunOutcome
+from hil.runtime.prepare import Prepared, prepare
+from hil.runtime.rig import Rig
 
 BUILTIN_STAGE = "builtin"  # the embedded standing start, for a suite without stage files
 STAGE_SUFFIXES = (".yaml", ".yml")
 
 
-def run_to_folder(prep: Prepared, out: Path, duration_ns: int, report: Report | None = None) -> Kpis:
-    """Run a prepared virtual rig to `duration_ns` and write the whole results folder."""
-    out.mkdir(parents=True, exist_ok=True)
-    results = RunResults(out, kpi_settings(prep.calibration), stage=prep.stage, duration_ns=duration_ns)
-    with session_for(prep, out) as session:
-        results.attach(session)
-        try:
-            advance_reporting(session, duration_ns, report)
-        finally:
-            kpis = results.finish()
-        write_run_info(out, prep, session, duration_ns)
-    return kpis
+def run_to_folder(prep: Prepared, out: Path, until_ns: int | None = None,
+                  report: Report | None = None) -> tuple[Kpis, RunOutcome]:
+    """Run a prepared virtual rig to `until_ns` (default: its end) and write the whole results folder."""
+    return asyncio.run(_run_to_folder(prep, out, prep.duration_ns if until_ns is None else until_ns, report))
+
+
+async def _run_to_folder(prep: Prepared, out: Path, until_ns: int, report: Report | None) -> tuple[Kpis, RunOutcome]:
+    async with Rig(prep, out=out, until_ns=until_ns, progress=report, mqtt=False) as rig:
+        outcome = await rig.run()
+    assert rig.results is not None
+    if report is not None:
+        report(outcome.reached_ns)
+    return rig.results.kpi.kpis(), outcome
 
 
 @dataclass(frozen=True)
@@ -84,14 +87,14 @@ def run_job(job: Job, progress: Any = None) -> tuple[str, str, float]:
         channel=f"regress-{uuid.uuid4().hex[:12]}",  # python-can virtual channels are per process, but be sure
     )
     prep = prepare(rig)
-    duration_ns = int(rig.spec.rig.duration_s * 1e9) if rig.spec.rig.duration_s else prep.stage.duration_ns
+    duration_ns = prep.duration_ns
     report: Report | None = None
     if progress is not None:
         progress.put((job.label, 0, duration_ns))
         def report(t_ns: int) -> None:
             progress.put((job.label, t_ns, duration_ns))
     out = Path(job.out)
-    run_to_folder(prep, out, duration_ns, report)
+    run_to_folder(prep, out, report=report)
     if job.report:
         write_run_report(out)
     return job.label, str(out), time.perf_counter() - wall0

@@ -1,0 +1,390 @@
+"""The Rig owns a run: bus, clock, session, CAN log, results, event detector, MQTT bridge, receive pump.
+
+    async with Rig(prepared, out=folder) as rig:    # opens bus, log, observers, bridge, pump
+        outcome = await rig.run()                    # to the stage's end, a stop, or a signal
+
+Every run is assembled here and nowhere else (`hil run`, `hil serve`, `hil regress` workers, the
+tests). Observers register through `observe`/`on_event`; live calibration writes go through
+`set_calibration` to the nodes that declare the section. Teardown runs in one order on every
+exit path (end, exception, SIGINT/SIGTERM, cancellation):
+    1 stop stepping nodes   2 drain the pump   3 close the CAN log   4 finish observers (verdicts
+    only if the stage reached its end)   5 run.json   6 final MQTT status   7 close the bus
+Virtual time can also be stepped synchronously (`with Rig(p) as rig: rig.advance(t_ns)`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import traceback
+from collections.abc import Callable, Coroutine, Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import can
+
+from hil import __version__
+from hil.bus.codec import Codec
+from hil.bus.health import BusHealth
+from hil.bus.pump import ReceivePump
+from hil.bus.recorder import Recorder
+from hil.config.overrides import RunningCalibration, Value
+from hil.errors import HilError, UsageError
+from hil.nodes.registry import build_nodes
+from hil.results.events import Event, EventDetector
+from hil.results.folder import RunResults, kpi_settings, write_run_info
+from hil.results.progress import ProgressObserver, Report
+from hil.runtime.clock import Clock, RealTimeClock, VirtualClock
+from hil.runtime.node import NodeModel
+from hil.runtime.outcome import RunOutcome
+from hil.runtime.prepare import Prepared, open_bus
+from hil.runtime.session import FrameObserver, Session
+from hil.runtime.stop import StopSignals
+from hil.stage.player import StagePlayer
+
+if TYPE_CHECKING:
+    from hil.mqtt.bridge import MqttBridge
+
+ERROR_LOG = "hil.log"
+_STAGE_END = -1  # `until_ns` default: the rig's duration (its --duration, else the stage's length)
+
+
+class Rig:
+    """One run of a prepared rig. Not reusable: a Rig opens once and closes once."""
+
+    def __init__(
+        self, prepared: Prepared, *, out: Path | None = None, until_ns: int | None = _STAGE_END,
+        bus: can.BusABC | None = None, player: StagePlayer | None = None, results: bool = True,
+        trace: bool = True, mqtt: bool = True, progress: Report | None = None,
+        models: Iterable[NodeModel] | None = None, handle_signals: bool = False,
+    ) -> None:
+        self.prepared = prepared
+        self.out = out
+        self.until_ns = prepared.duration_ns if until_ns == _STAGE_END else until_ns
+        self.player = player or StagePlayer(prepared.stage)
+        self.calibration = RunningCalibration.of(prepared.calibration)
+        self.events = EventDetector(kpi_settings(prepared.calibration).thresholds)
+        self.results: RunResults | None = None
+        self.outcome: RunOutcome | None = None
+        self.bridge: MqttBridge | None = None
+        self._given_bus = bus
+        self._want_results, self._want_trace, self._want_mqtt = results, trace, mqtt
+        self._progress = progress
+        self._models = list(models) if models is not None else None
+        self._signals = StopSignals() if handle_signals else None
+        self._stop = asyncio.Event()
+        self._stop_reason = ""
+        self._bus: can.BusABC | None = None
+        self._recorder: Recorder | None = None
+        self._session: Session | None = None
+        self._pump: ReceivePump | None = None
+        self._exits: contextlib.AsyncExitStack | None = None
+        self._task_group: asyncio.TaskGroup
+        self._bridge_stop = asyncio.Event()
+        self._failure: Exception | None = None
+        self._closed = False
+        self._wall0 = time.perf_counter()
+
+    # ---- what a run is made of -------------------------------------------------------------
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise UsageError("the rig is not open: use `with Rig(...)` or `async with Rig(...)`")
+        return self._session
+
+    @property
+    def codec(self) -> Codec:
+        return self.prepared.codec
+
+    @property
+    def clock(self) -> Clock:
+        return self.session.clock
+
+    @property
+    def health(self) -> BusHealth:
+        return self.session.health
+
+    @property
+    def nodes(self) -> list[NodeModel]:
+        return self.session.nodes
+
+    @property
+    def bus(self) -> can.BusABC:
+        return self.session.bus
+
+    @property
+    def start_ns(self) -> int:
+        return self.session.start_ns
+
+    def observe(self, observer: FrameObserver) -> None:
+        """Call `observer(t_ns, spec, signals, sent_here)` with every good frame from now on."""
+        self.session.observe(observer)
+
+    def on_event(self, listener: Callable[[Event], None]) -> None:
+        """Call `listener(event)` with every event the run's one detector finds (shifts, faults...)."""
+        self.events.listeners.append(listener)
+
+    def add_model(self, model: NodeModel) -> None:
+        """Step one more node model (a test probe, an extra emulated node)."""
+        self.session.add_model(model)
+
+    def set_calibration(self, key: str, value: Value) -> dict[str, Any]:
+        """A live calibration write by dotted key, checked like a file (CalibrationError, nothing
+        changed); the nodes that accept the section take it from their next step."""
+        old, new = self.calibration.set(key, value)
+        section = key.split(".", 1)[0]
+        applied = []
+        for node in self.nodes:
+            if section in node.accepts:
+                node.apply_calibration(self.calibration.values)
+                applied.append(node.name)
+        return {"key": key, "old": old, "new": new, "applied_to": applied}
+
+    def stop(self, reason: str = "stopped") -> None:
+        """Ask a running `run()` to end at the next step (thread-unsafe: call on the loop)."""
+        if not self._stop_reason:
+            self._stop_reason = reason
+        self._stop.set()
+
+    # ---- opening ---------------------------------------------------------------------------
+
+    def _open(self) -> None:
+        prep, rig = self.prepared, self.prepared.rig
+        spec = rig.spec
+        clock: Clock = VirtualClock() if spec.rig.time == "virtual" else RealTimeClock(
+            spin_ns=spec.realtime.spin_us * 1000)
+        self._bus = self._given_bus or open_bus(rig)
+        if self.out is not None:
+            self.out.mkdir(parents=True, exist_ok=True)
+            self._recorder = Recorder(self.out / spec.rig.log)
+        models = self._models if self._models is not None else build_nodes(
+            rig.emulate, prep.calibration, self.player)
+        session = self._session = Session(
+            prep.codec, self._bus, clock, models, emulate=rig.emulate, recorder=self._recorder,
+            timeouts_ms=dict(spec.timeouts_ms), offsets_ms={k: v.offset_ms for k, v in spec.nodes.items()},
+            max_delta_counter=spec.e2e.max_delta_counter,
+        )
+        session.observe(self.events)
+        if self.out is not None and self._want_results:
+            self.results = RunResults(self.out, kpi_settings(prep.calibration), signal_trace=self._want_trace,
+                                      stage=prep.stage)
+            for obs in self.results.frame_observers():
+                session.observe(obs)
+            self.on_event(self.results.on_event)
+        if self._progress is not None:
+            session.observe(ProgressObserver(self._progress))
+        if prep.stage.replay is not None:  # a recorded log stands in for the nodes not emulated
+            session.add_raw_frames((f.t_ns, f.arbitration_id, f.data, f.is_extended_id)
+                                   for f in prep.stage.replay.for_rig(prep.codec, rig.emulate))
+
+    def _open_bridge(self) -> None:
+        cfg = self.prepared.rig.spec.mqtt
+        if cfg is None or not self._want_mqtt:
+            return
+        from hil.mqtt.bridge import MqttBridge  # noqa: PLC0415 (aiomqtt loads only for rigs that use it)
+
+        bridge = self.bridge = MqttBridge(
+            cfg, rig_name=self.prepared.rig.name, rig_file=self.prepared.rig.path, session=self.session,
+            player=self.player, calibration=self.calibration, set_calibration=self.set_calibration)
+        self.observe(bridge)
+        self.on_event(bridge.on_event)
+
+    def __enter__(self) -> Rig:
+        """Synchronous use: virtual time, no MQTT; step with `advance`."""
+        if self.prepared.rig.spec.rig.time != "virtual":
+            raise UsageError(f"{self.prepared.rig.path}: a real-time rig runs with `async with Rig(...)`")
+        try:
+            self._open()
+        except BaseException:
+            self._teardown_sync(self._outcome_for(None))
+            raise
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        self._teardown_sync(self._outcome_for(e))
+
+    async def __aenter__(self) -> Rig:
+        exits = self._exits = contextlib.AsyncExitStack()
+        try:
+            self._open()
+            if self._signals is not None:
+                exits.enter_context(self._signals.installed(asyncio.get_running_loop(), self._on_signal))
+            tg = self._task_group = await exits.enter_async_context(asyncio.TaskGroup())
+            if not self.clock.virtual:
+                tg.create_task(self._guard(self._run_pump()), name="hil[pump]")
+            self._open_bridge()
+            if self.bridge is not None:
+                tg.create_task(self._guard(self.bridge.run(self._bridge_stop)), name="hil[mqtt]")
+        except BaseException as exc:
+            await self._teardown(self._outcome_for(exc))
+            raise
+        return self
+
+    async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self._teardown(self.outcome or self._outcome_for(e or self._failure))
+        if e is None and self._failure is not None:  # a task failed while the body only stepped
+            raise self._failure
+
+    # ---- running ---------------------------------------------------------------------------
+
+    def advance(self, until_ns: int) -> None:
+        """Virtual time: run every step due up to and including `until_ns`."""
+        self.session.advance(until_ns)
+
+    async def run(self, stop: asyncio.Event | None = None) -> RunOutcome:
+        """Step the nodes to `until_ns` (None: until stopped), a `stop()`, a signal or `stop` being set."""
+        if self._exits is None:
+            raise UsageError("`run()` needs `async with Rig(...)`; step a synchronous rig with `advance`")
+        tg = self._task_group
+        outside = tg.create_task(self._relay(stop), name="hil[stop]") if stop is not None else None
+        end = None if self.until_ns is None else self.session.start_ns + self.until_ns
+        stepping = tg.create_task(self._guard(self.session.run(end, self._stop)), name="hil[session]")
+        try:
+            await stepping
+        except asyncio.CancelledError:
+            self.stop("cancelled")
+            stepping.cancel()
+            raise
+        finally:
+            if outside is not None:
+                outside.cancel()
+        if self._failure is not None:  # a task of the run failed: the caller gets its error
+            raise self._failure
+        reached = self.session.clock.now_ns() - self.session.start_ns
+        self.outcome = self._outcome(reached, self._stop_reason or ("completed" if self._reached_end(reached)
+                                                                    else "stopped"))
+        return self.outcome
+
+    async def _guard(self, work: Coroutine[Any, Any, object]) -> None:
+        """A task of the run never fails into the task group (that would cancel whoever holds the
+        rig mid-teardown): its error stops the run and `run()` raises it, once, to the caller."""
+        try:
+            await work
+        except Exception as exc:
+            if self._failure is None:
+                self._failure = exc
+            self.stop(f"error: {type(exc).__name__}: {exc}")
+
+    async def _relay(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+        self.stop("stopped")
+
+    async def _run_pump(self) -> None:
+        """Frames from the bus, for as long as the rig is open (real time)."""
+        pump = self._pump = ReceivePump(self.session.bus, self.session.health, self.session.on_bus_frame)
+        pump.start(asyncio.get_running_loop())
+        try:
+            await self._bridge_stop.wait()  # the last thing teardown lets go of before the bus
+        finally:
+            pump.stop()
+
+    def _on_signal(self, name: str, count: int) -> None:
+        if count == 1:
+            self.stop(name)
+        else:  # a second Ctrl-C: do not wait for the broker, but still write every file
+            self._bridge_stop.set()
+
+    # ---- outcome and teardown --------------------------------------------------------------
+
+    def _reached_end(self, reached_ns: int) -> bool:
+        return self.until_ns is not None and reached_ns >= self.until_ns
+
+    def _outcome(self, reached_ns: int, reason: str) -> RunOutcome:
+        target = self.until_ns
+        stage_end = self.prepared.stage.duration_ns
+        return RunOutcome(reached_ns=reached_ns, target_ns=target, stage_end_ns=stage_end, reason=reason,
+                          wall_s=time.perf_counter() - self._wall0)
+
+    def _outcome_for(self, exc: BaseException | None) -> RunOutcome:
+        """How a run ended that left through an exception, or was only stepped with `advance`."""
+        session = self._session
+        reached = session.clock.now_ns() - session.start_ns if session is not None else 0
+        if exc is None:
+            reason = self._stop_reason or ("completed" if self._reached_end(reached) else "stopped")
+        elif isinstance(exc, asyncio.CancelledError):
+            reason = self._stop_reason or "cancelled"
+        elif isinstance(exc, KeyboardInterrupt):
+            reason = "SIGINT"
+        else:
+            reason = f"error: {exc}" if isinstance(exc, HilError) else f"error: {type(exc).__name__}: {exc}"
+            self._log_error(exc)
+        return self._outcome(reached, reason)
+
+    def _log_error(self, exc: BaseException) -> None:
+        """An unexpected error: its traceback goes into the results folder, the user gets one line."""
+        if self.out is None or isinstance(exc, HilError):
+            return
+        path = self.out / ERROR_LOG
+        with contextlib.suppress(OSError):
+            with path.open("a") as fh:
+                fh.write("".join(traceback.format_exception(exc)))
+            exc.add_note(f"traceback: {path}")
+
+    def _teardown_sync(self, outcome: RunOutcome) -> None:
+        if self._closed:
+            return
+        self.outcome = self.outcome or outcome
+        try:
+            self._finish_files(self.outcome)
+        finally:
+            self._close_bus()
+
+    async def _teardown(self, outcome: RunOutcome) -> None:
+        if self._closed:
+            return
+        self.outcome = self.outcome or outcome
+        try:
+            self._finish_files(self.outcome)              # 1-5
+        finally:
+            self._bridge_stop.set()                       # 6: final status, verdict events, disconnect
+            try:
+                if self._exits is not None:
+                    await self._exits.aclose()            # the task group ends; signal handlers restored
+            finally:
+                self._close_bus()                         # 7
+
+    def _finish_files(self, outcome: RunOutcome) -> None:
+        self._stop.set()                                    # 1 no node steps again
+        session = self._session
+        try:
+            if self._pump is not None:                      # 2 what is on the bus now is logged too
+                self._pump.stop()
+                if session is not None:
+                    session.drain()
+        finally:
+            try:
+                if self._recorder is not None:              # 3
+                    self._recorder.close()
+            finally:
+                try:
+                    if self.results is not None:            # 4
+                        self.results.finish(judge=outcome.reached_stage_end)
+                finally:
+                    if self.out is not None and session is not None:  # 5
+                        write_run_info(self.out, self.run_info(outcome))
+
+    def run_info(self, outcome: RunOutcome) -> dict[str, Any]:
+        prep, session = self.prepared, self.session
+        info: dict[str, Any] = {
+            "software_version": __version__,
+            "rig": prep.rig.name,
+            "time": prep.rig.spec.rig.time,
+            "stage": prep.stage.name,
+            "calibration": {**self.calibration.as_status(), "path": str(prep.calibration.path)},
+            **outcome.as_json(),
+            "bus_health": session.health.as_dict(),
+        }
+        if isinstance(session.clock, RealTimeClock):
+            info["lateness_ms"] = session.clock.lateness.summary_ms()
+        return info
+
+    def _close_bus(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._given_bus is None and self._bus is not None:
+            self._bus.shutdown()
