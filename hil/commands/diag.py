@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from hil.app import open_bus
 from hil.commands.common import add_bus_flags
 from hil.config.rig import load_rig
 from hil.diag.catalog import catalog
 from hil.diag.tester import describe_did, read_did, read_dtcs, uds_client
 from hil.errors import UsageError
+from hil.runtime.prepare import open_bus
 
 SESSIONS = {"default": 0x01, "extended": 0x03}
 
