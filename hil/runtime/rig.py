@@ -169,6 +169,13 @@ class Rig:
         self.session.gate_changed()
         return cleared
 
+    def _inject_for_mqtt(self, fields: dict[str, Any]) -> dict[str, Any]:
+        spec = parse_fault(fields, self.codec, file="fault/inject")
+        fault_id = self.inject_fault(spec)
+        now = self.clock.now_ns() - self.start_ns
+        end = None if spec.for_ns is None else (now + spec.at_ns + spec.for_ns) / 1e9
+        return {"fault_id": fault_id, "starts_at_s": (now + spec.at_ns) / 1e9, "ends_at_s": end, **spec.summary()}
+
     def _fault_event(self, event: FaultEvent) -> None:
         self.events.record(EventKind(event.name), event.t_ns, event.fields)
 
@@ -229,7 +236,8 @@ class Rig:
 
         bridge = self.bridge = MqttBridge(
             cfg, rig_name=self.prepared.rig.name, rig_file=self.prepared.rig.path, session=self.session,
-            player=self.player, calibration=self.calibration, set_calibration=self.set_calibration)
+            player=self.player, calibration=self.calibration, set_calibration=self.set_calibration,
+            inject_fault=self._inject_for_mqtt, clear_fault=self.clear_fault)
         self.observe(bridge)
         self.on_event(bridge.on_event)
 
