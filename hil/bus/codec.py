@@ -174,6 +174,11 @@ class Codec:
         return Decoded(spec, out, status)
 
 
+    def restart_counters(self, frame_ids: frozenset[int]) -> None:
+        """E2E counters of these messages start again from 0 (their sender was reset)."""
+        for frame_id in frame_ids:
+            self._tx_counter.pop(frame_id, None)
+
     def raw_layout(self, name: str, signal: str) -> RawLayout:
         s = self._messages[self.specs[name].frame_id].get_signal_by_name(signal)
         lo, hi = self.specs[name].limits[signal]

@@ -50,7 +50,13 @@ class CalibrationWrite(_Request):
 
 
 class FaultInject(_Request):
+    """The fields of a stage file's fault (hil.bus.faults.FaultSpec), checked by the Rig; `at` from now."""
+
     model_config = ConfigDict(frozen=True, extra="allow", strict=True)
+
+
+class FaultClear(_Request):
+    fault_id: str = Field(pattern=r"^F[0-9]{1,9}$")
 
 
 SCHEMAS: dict[str, type[_Request]] = {
@@ -58,6 +64,7 @@ SCHEMAS: dict[str, type[_Request]] = {
     "stage/stop": StageStop,
     "calibration/set": CalibrationWrite,
     "fault/inject": FaultInject,
+    "fault/clear": FaultClear,
 }
 
 
@@ -80,6 +87,9 @@ class CommandContext:
     now_ns: Callable[[], int]
     on_event: Callable[[str, dict[str, Any]], None] = lambda kind, fields: None
     codec: Codec | None = None  # binds a stage's expectations to the DBC
+    # the Rig's fault injection: fields -> reply (FaultError if invalid); fault id -> cleared?
+    inject_fault: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    clear_fault: Callable[[str], bool] | None = None
 
 
 class Commands:
@@ -143,7 +153,28 @@ class Commands:
             return self._stage_stop()
         if isinstance(request, CalibrationWrite):
             return self._calibration_set(request)
-        raise CommandError("not_supported", "fault injection is not available in this build (no fault model yet)")
+        if isinstance(request, FaultInject):
+            return self._fault_inject(request)
+        if isinstance(request, FaultClear):
+            return self._fault_clear(request)
+        raise CommandError("not_supported", f"no handler for {type(request).__name__}")
+
+    # ---- faults ----------------------------------------------------------------------------
+
+    def _fault_inject(self, req: FaultInject) -> dict[str, Any]:
+        if self.ctx.inject_fault is None:
+            raise CommandError("not_supported", "this session has no fault injector")
+        try:
+            return self.ctx.inject_fault(dict(req.model_extra or {}))
+        except ConfigError as exc:  # FaultError: unknown message/signal/kind, bad value; nothing applied
+            raise CommandError("invalid", str(exc)) from None
+
+    def _fault_clear(self, req: FaultClear) -> dict[str, Any]:
+        if self.ctx.clear_fault is None:
+            raise CommandError("not_supported", "this session has no fault injector")
+        if not self.ctx.clear_fault(req.fault_id):
+            raise CommandError("not_found", f"no live fault {req.fault_id}")
+        return {"fault_id": req.fault_id, "cleared": True}
 
     # ---- stage ---------------------------------------------------------------------------
 

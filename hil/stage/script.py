@@ -19,6 +19,7 @@ from hil.models.world import SURFACES
 from hil.stage.compile import Command, Compiler, SurfacePatch
 from hil.stage.expect import Expectation, compile_expectation
 from hil.stage.expr import ExprError
+from hil.stage.faults import read_faults
 from hil.stage.inputs import read_input
 from hil.stage.timeline import WHEELS, Timeline
 from hil.stage.yamlnodes import YamlContext
@@ -28,7 +29,7 @@ MAX_REPEAT = 10_000
 MAX_COMMANDS = 2_000_000
 DEFAULT_PULSE_NS = 150_000_000
 DEFAULT_HANDBRAKE_RAMP_NS = 50_000_000
-TOP_KEYS = ("stage", "description", "duration", "paddle_pulse", "input", "steps", "expect")
+TOP_KEYS = ("stage", "description", "duration", "paddle_pulse", "input", "steps", "expect", "faults")
 SELECTOR = {"P": 0.0, "R": 1.0, "N": 2.0, "D": 3.0, "M": 4.0}
 ON_OFF = {"on": 1.0, "off": 0.0, "true": 1.0, "false": 0.0, "yes": 1.0, "no": 0.0, "1": 1.0, "0": 0.0}
 CENTRE = {"lock": 1.0, "locked": 1.0, "auto": 0.0, **ON_OFF}
@@ -221,6 +222,8 @@ def compile_script(text: str, file: str, base: Path, codec: Codec | None = None)
     tl.replay = replay
     if "expect" in m:
         tl.expectations = tuple(_expectations(ctx, m["expect"][1], codec))
+    if "faults" in m:
+        tl.faults = read_faults(m["faults"][1], file, codec, tl.duration_ns)
     return tl
 
 
