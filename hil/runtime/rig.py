@@ -32,6 +32,7 @@ from hil.bus.health import BusHealth
 from hil.bus.pump import ReceivePump
 from hil.bus.recorder import Recorder
 from hil.config.overrides import RunningCalibration, Value
+from hil.diag.node import DiagnosedNode
 from hil.diag.wiring import Diagnostics, wire
 from hil.errors import HilError, UsageError
 from hil.nodes.registry import build_nodes
@@ -112,7 +113,8 @@ class Rig:
 
     @property
     def nodes(self) -> list[NodeModel]:
-        return self.session.nodes
+        """The node bindings (a diagnosed controller's own binding, not its diagnostics wrapper)."""
+        return [n.node if isinstance(n, DiagnosedNode) else n for n in self.session.nodes]
 
     @property
     def bus(self) -> can.BusABC:

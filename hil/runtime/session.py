@@ -116,7 +116,7 @@ class Session:
 
     def _deliver(self, frame_id: int, data: bytes, now_ns: int, sent_here: bool) -> None:
         gate = self._gate
-        if gate is None:
+        if gate is None or not gate.acts_on_rx(frame_id):
             self._decode(frame_id, data, now_ns, sent_here)
             return
         # Through the gate: rx faults, and diagnostic requests to their UDS endpoints (answered here)
@@ -125,7 +125,7 @@ class Session:
             self._decode(f.frame_id, f.data, now_ns, sent_here)
         for f in passage.send:
             self._put(f"0x{f.frame_id:X}", f.frame_id, f.data, f.extended, now_ns)
-        self._wake_gate()
+        self._wake_gate(force=False)
 
     def _decode(self, frame_id: int, data: bytes, now_ns: int, sent_here: bool) -> None:
         spec = self.codec.by_id.get(frame_id)
@@ -161,12 +161,12 @@ class Session:
 
     def _send_frame(self, name: str, frame_id: int, data: bytes, extended: bool, t_ns: int) -> None:
         gate = self._gate
-        if gate is None:
+        if gate is None or not gate.acts_on_tx(frame_id):
             self._put(name, frame_id, data, extended, t_ns)
             return
         for f in gate.outgoing(Frame(frame_id, data, extended), t_ns):  # tx faults, CommunicationControl
             self._put(name, f.frame_id, f.data, f.extended, t_ns)
-        self._wake_gate()
+        self._wake_gate(force=False)
 
     def _put(self, name: str, frame_id: int, data: bytes, extended: bool, t_ns: int) -> None:
         """On the wire as it is: sent, logged, and delivered to the nodes here."""
@@ -227,9 +227,12 @@ class Session:
         """A fault was injected or cleared: its timers may now be due sooner."""
         self._wake_gate()
 
-    def _wake_gate(self, not_before: int = -1) -> None:
+    def _wake_gate(self, not_before: int = -1, *, force: bool = True) -> None:
         """Schedule the gate's next timer (faults starting or ending, held frames, ISO-TP timers)."""
-        nxt = self._gate.next_due_ns() if self._gate is not None else None
+        gate = self._gate
+        if gate is None or not (force or gate.timers_changed):
+            return
+        nxt = gate.next_due_ns()
         if nxt is not None:
             nxt = max(nxt, not_before)  # a timer its own `due` did not consume never spins in place
         if nxt is not None and (self._gate_due is None or nxt < self._gate_due):

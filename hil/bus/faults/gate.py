@@ -52,6 +52,20 @@ class BusGate:
         self.diag_ids = frozenset(self._by_id)
         self._muted = muted  # CommunicationControl: this normal frame's sender has stopped sending
         self.muted_frames = 0
+        self._port_touched = False
+
+    def acts_on_tx(self, frame_id: int) -> bool:
+        """Whether `outgoing` could change this frame (else the session sends it as it is)."""
+        return frame_id in self.injector.tx_ids or self._muted(frame_id)
+
+    def acts_on_rx(self, frame_id: int) -> bool:
+        """Whether `incoming` could change this frame (else the session delivers it as it is)."""
+        return frame_id in self.diag_ids or frame_id in self.injector.rx_ids
+
+    @property
+    def timers_changed(self) -> bool:
+        """Something happened since the last `next_due_ns()` that may bring a timer sooner."""
+        return self._port_touched or self.injector.timers_changed
 
     def outgoing(self, frame: Frame, now_ns: int) -> list[Frame]:
         """A node's frame about to be sent: [] while its sender is silenced, else after tx faults."""
@@ -73,6 +87,7 @@ class BusGate:
             if ports is None:
                 out.deliver.append(frame)
                 continue
+            self._port_touched = True
             for port in ports:
                 out.send += self._answers(port.on_frame(frame.frame_id, frame.data, now_ns), now_ns)
 
@@ -80,6 +95,7 @@ class BusGate:
         return [f for frame_id, data in frames for f in self.injector.on_tx(Frame(frame_id, data), now_ns)]
 
     def next_due_ns(self) -> int | None:
+        self._port_touched = self.injector.timers_changed = False
         times = [t for t in (self.injector.next_due_ns(), *(p.next_due_ns() for p in self.ports)) if t is not None]
         return min(times) if times else None
 
