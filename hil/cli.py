@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from hil import __version__
-from hil.commands import check, compare, diag, init, regress, run, serve
+from hil.commands import check, compare, diag, init, regress, run, serve, sweep
 from hil.errors import HilError
 from hil.runtime.outcome import SIGNAL_EXIT
 
@@ -22,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hil", description="d7xr-hil: D7X-R driveline HIL emulator")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (run, serve, check, compare, regress, init, diag):
+    for module in (run, serve, check, compare, regress, init, sweep, diag):
         module.register(sub)
     return parser
 

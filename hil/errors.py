@@ -62,6 +62,12 @@ class BusError(HilError, OSError):
     exit_code = 3
 
 
+class ResultsError(HilError, OSError):
+    """The results folder cannot be written (a file, read-only, full): names the path and the reason."""
+
+    exit_code = 3
+
+
 class CheckFailedError(HilError):
     """A check or expectation failed (not an error in the tool)."""
 

@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "hil"
 
 # Lowest first. A module belongs to the layer of its longest matching prefix.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("base", ("hil", "hil.errors", "hil.data")),
+    ("base", ("hil", "hil.errors", "hil.data", "hil.extras")),
     ("vocabulary", ("hil.config.schema", "hil.config.units", "hil.models.enums")),  # typed config; enum values
     ("bus", ("hil.bus",)),
     ("models", ("hil.models",)),

@@ -39,6 +39,7 @@ class MessageSpec:
     units: dict[str, str] = field(repr=False)
     choices: dict[str, dict[int, str]] = field(repr=False)
     defaults: Signals = field(repr=False)
+    layouts: dict[str, RawLayout] = field(repr=False)  # bits and scaling: what a trace column's type follows
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,7 @@ class RawLayout:
     offset: float
     lo: float  # DBC physical range
     hi: float
+    is_float: bool = False  # an IEEE float on the wire (no raw integer)
 
     @property
     def raw_min(self) -> int:
@@ -180,9 +182,7 @@ class Codec:
             self._tx_counter.pop(frame_id, None)
 
     def raw_layout(self, name: str, signal: str) -> RawLayout:
-        s = self._messages[self.specs[name].frame_id].get_signal_by_name(signal)
-        lo, hi = self.specs[name].limits[signal]
-        return RawLayout(s.length, bool(s.is_signed), float(s.scale), float(s.offset), lo, hi)
+        return self.specs[name].layouts[signal]
 
     def with_raw(self, name: str, data: bytes, raw: dict[str, int]) -> bytes:
         """`data` with these signals set to raw values; every other bit (E2E header too) is kept."""
@@ -211,10 +211,13 @@ def _spec(msg: Message, path: str) -> MessageSpec:
         raise DbcError(path, msg.name, "extended (29-bit) ID: the powertrain CAN uses 11-bit IDs")
     limits: dict[str, tuple[float, float]] = {}
     defaults: Signals = {}
+    layouts: dict[str, RawLayout] = {}
     for s in msg.signals:
         lo, hi = signal_limits(s, f"{msg.name}.{s.name}", path)
         limits[s.name] = (lo, hi)
         defaults[s.name] = min(max(0.0, lo), hi)
+        layouts[s.name] = RawLayout(s.length, bool(s.is_signed), float(s.scale), float(s.offset), lo, hi,
+                                    bool(s.is_float))
     cycle = msg.cycle_time
     return MessageSpec(
         name=msg.name,
@@ -228,6 +231,7 @@ def _spec(msg: Message, path: str) -> MessageSpec:
         units={s.name: s.unit or "" for s in msg.signals},
         choices={s.name: {int(k): str(v) for k, v in s.choices.items()} for s in msg.signals if s.choices},
         defaults=defaults,
+        layouts=layouts,
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Literal
 
 import can
@@ -34,6 +34,17 @@ class RigSection(Strict):
     duration_s: float | None = Field(default=None, gt=0, le=MAX_DURATION_S)
     log: str = "can.log"
     vin: str = Field(default="SALEA7EU0T2000001", pattern=r"^[A-HJ-NPR-Z0-9]{17}$")  # UDS DID 0xF190
+
+    @field_validator("log")
+    @classmethod
+    def _log_inside_results(cls, v: str) -> str:
+        # the CAN log goes into the results folder: never onto an existing file elsewhere
+        path = PurePosixPath(v.replace("\\", "/"))
+        if not v.strip() or path.is_absolute() or PureWindowsPath(v).drive:
+            raise ValueError("must be a file name inside the results folder, not an absolute path")
+        if ".." in path.parts:
+            raise ValueError("must stay inside the results folder ('..' is not allowed)")
+        return v
 
     @field_validator("emulate")
     @classmethod

@@ -202,11 +202,12 @@ class Commands:
                                    f"(embedded: {', '.join(EMBEDDED_STAGES)})")
             path = matches[0]
         else:
-            path = (root / spec).resolve()
-            if not path.is_relative_to(root):
-                raise CommandError("forbidden", f"'{spec}' is outside the stages directory {root}")
-            if not path.is_file():
-                raise CommandError("not_found", f"no stage file '{spec}' in {root}")
+            path = root / spec
+        path = path.resolve()  # a symlink in the stages directory may point anywhere: judge its target
+        if not path.is_relative_to(root):
+            raise CommandError("forbidden", f"'{spec}' is outside the stages directory {root}")
+        if not path.is_file():
+            raise CommandError("not_found", f"no stage file '{spec}' in {root}")
         try:
             return load_stage(path, self.ctx.codec)
         except ConfigError as exc:

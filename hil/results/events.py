@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from hil.bus.codec import Codec, MessageSpec, Signals
+from hil.results.outdir import write_file
 from hil.results.trace import Trace
 
 FieldValue = float | int | str
@@ -217,7 +218,8 @@ def of_kind(events: Iterable[Event], kind: EventKind) -> list[Event]:
 
 
 def write_events(path: Path, events: Iterable[Event]) -> Path:
-    path.write_text(json.dumps([e.to_json() for e in events], indent=1) + "\n")
+    """events.json, whole or not at all (a full disk never leaves it empty)."""
+    write_file(path, json.dumps([e.to_json() for e in events], indent=1) + "\n")
     return path
 
 

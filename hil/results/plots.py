@@ -1,20 +1,16 @@
 """PNG plots of a results folder (matplotlib, Agg): the driveline over time with events marked.
 
 With a baseline folder the baseline is drawn under the candidate (dashed grey), so a
-regression shows as two curves that part.
+regression shows as two curves that part. matplotlib is the [plots] extra, imported on the first
+plot only (it costs ~0.5 s); without it no plot is drawn and one line says so.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display, ever: CI and benches have none
-
-import matplotlib.pyplot as plt
-from matplotlib.axes import Axes
-
+from hil import extras
 from hil.results.events import Event, EventKind, read_events
 from hil.results.signals import read_signal
 
@@ -49,7 +45,7 @@ def _series(run_dir: Path, message: str, signal: str, gear: bool) -> tuple[list[
     return t, v
 
 
-def _mark_events(ax: Axes, events: list[Event]) -> None:
+def _mark_events(ax: Any, events: list[Event]) -> None:
     for e in events:
         style = _EVENT_STYLE.get(e.kind)
         if style is not None:
@@ -58,8 +54,19 @@ def _mark_events(ax: Axes, events: list[Event]) -> None:
 
 
 def plot_run(run_dir: Path, png: Path, *, baseline_dir: Path | None = None,
-             width_px: int = 1600, height_px: int = 1800, dpi: int = 100) -> Path:
-    """Draw one run (and optionally its baseline) to `png`, exactly `width_px` x `height_px`."""
+             width_px: int = 1600, height_px: int = 1800, dpi: int = 100) -> Path | None:
+    """Draw one run (and optionally its baseline) to `png`, exactly `width_px` x `height_px`.
+
+    None when matplotlib (the [plots] extra) is not installed: the plot is skipped with one line.
+    """
+    if not extras.available("plots"):
+        extras.skipped("plots", "PNG plots")
+        return None
+    import matplotlib  # noqa: PLC0415 - optional dependency, loaded with the first plot
+
+    matplotlib.use("Agg")  # no display, ever: CI and benches have none
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
     events_path = run_dir / "events.json"
     events = read_events(events_path) if events_path.exists() else []
     fig, axes = plt.subplots(len(PANELS), 1, sharex=True, figsize=(width_px / dpi, height_px / dpi), dpi=dpi)

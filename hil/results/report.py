@@ -15,6 +15,7 @@ from hil.results.folder import load_run
 from hil.results.plots import plot_run
 
 PLOT_FILE = "plots/run.png"
+_NO_PLOTS = "No plot: it needs the [plots] extra (<code>pip install 'd7xr-hil[plots]'</code>)."
 REPORT_FILE = "report.html"
 _CSS = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}
 td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right}td:first-child,th:first-child{text-align:left}
@@ -34,7 +35,7 @@ def _e(x: object) -> str:
 def write_run_report(run_dir: Path, *, width_px: int = 1600, height_px: int = 1800) -> Path:
     """Plot a results folder and write its `report.html` (KPIs, event counts, verdicts, plot)."""
     run = load_run(run_dir)
-    plot_run(run_dir, run_dir / PLOT_FILE, width_px=width_px, height_px=height_px)
+    plotted = plot_run(run_dir, run_dir / PLOT_FILE, width_px=width_px, height_px=height_px)
     info, cal = run.info, run.info.get("calibration", {})
     body = [f"<p>stage <b>{_e(run.stage)}</b> · calibration <b>{_e(cal.get('name', '?'))}</b> "
             f"<code>{_e(str(cal.get('sha256', ''))[:16])}</code> · software {_e(info.get('software_version', '?'))}"
@@ -53,7 +54,8 @@ def write_run_report(run_dir: Path, *, width_px: int = 1600, height_px: int = 18
     body.append(f"<h2>Events</h2><table><tr><th>kind</th><th>count</th></tr>{rows}</table>"
                 f"<p>All events with their fields: <a href=\"events.json\">events.json</a>; signals: "
                 f"<code>trace/&lt;MESSAGE&gt;.csv|.parquet</code></p>")
-    body.append(f"<h2>Plot</h2><p><a href=\"{PLOT_FILE}\"><img src=\"{PLOT_FILE}\" alt=\"signals over time\"></a></p>")
+    body.append(f"<h2>Plot</h2><p><a href=\"{PLOT_FILE}\"><img src=\"{PLOT_FILE}\" alt=\"signals over time\"></a></p>"
+                if plotted else f"<h2>Plot</h2><p>{_NO_PLOTS}</p>")
     out = run_dir / REPORT_FILE
     out.write_text(_page(f"{run.stage}: {run_dir.name}", "\n".join(body)))
     return out
@@ -74,15 +76,16 @@ def write_comparison_report(comparisons: list[StageComparison], out_dir: Path, *
             body.append("<p class=\"fail\">stage missing from the candidate</p>")
             continue
         png = f"plots/{comp.stage}.png"
-        plot_run(comp.candidate.path, out_dir / png, baseline_dir=comp.baseline.path,
-                 width_px=width_px, height_px=height_px)
+        plotted = plot_run(comp.candidate.path, out_dir / png, baseline_dir=comp.baseline.path,
+                           width_px=width_px, height_px=height_px)
         rows = "".join(
             f"<tr class=\"{v.status}\"><td>{_e(v.kpi)}</td><td>{_e(fmt(v.baseline))}</td><td>{_e(fmt(v.candidate))}"
             f"</td><td>{_e(fmt(v.delta))}</td><td>{_e(v.tolerance.describe())}</td><td>{_e(v.status)}</td></tr>"
             for v in comp.verdicts)
         body.append("<table><tr><th>KPI</th><th>baseline</th><th>candidate</th><th>delta</th><th>tolerance</th>"
                     f"<th>verdict</th></tr>{rows}</table>"
-                    f"<p><a href=\"{png}\"><img src=\"{png}\" alt=\"baseline vs candidate\"></a></p>")
+                    + (f"<p><a href=\"{png}\"><img src=\"{png}\" alt=\"baseline vs candidate\"></a></p>"
+                       if plotted else f"<p>{_NO_PLOTS}</p>"))
     out = out_dir / REPORT_FILE
     out.write_text(_page("Regression: baseline vs candidate", "\n".join(body)))
     return out

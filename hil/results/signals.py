@@ -1,34 +1,54 @@
-"""The decoded signal trace of a run, one table per DBC message, as CSV and as Parquet.
+"""The decoded signal trace of a run, one table per DBC message, as CSV and (the [parquet] extra) Parquet.
 
 `trace/<MESSAGE>.csv` and `trace/<MESSAGE>.parquet`: one row per good frame with `t_ns`,
-`sent_here` and every signal of the message (enums as their raw DBC value). Written as the
-run goes, in row groups, so a 30-minute stage never sits in memory.
+`sent_here` and every signal of the message, typed from the DBC (hil.results.trace_schema: integers,
+booleans, enums by their DBC names); `trace/schema.json` holds units and value tables. Written as
+the run goes, in row groups, so a 30-minute stage never sits in memory. Crash-consistent: CSV rows
+reach the disk whole (at least every second of bus time); a Parquet file is built as
+`.parquet.partial` and renamed when complete, so a killed run leaves readable CSVs and no
+half-written Parquet. A full or read-only disk is one ResultsError.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
+from hil import extras
 from hil.bus.codec import MessageSpec, Signals
+from hil.bus.recorder import LineFile
+from hil.errors import ResultsError
+from hil.results import trace_schema as ts
 
 TRACE_DIR = "trace"
-_FLUSH_ROWS = 20_000
+SCHEMA_FILE = "schema.json"
+PARTIAL = ".partial"  # a file still being written (what a killed run leaves of a Parquet table)
+_FLUSH_ROWS = 20_000  # one Parquet row group
+_CSV_EVERY_NS = 1_000_000_000  # CSV rows reach the disk at least this often (bus time)
 
 
 @dataclass
 class _Table:
     spec: MessageSpec
-    csv_file: IO[str]
+    csv_file: LineFile
     csv_writer: Any
-    parquet: pq.ParquetWriter
-    schema: pa.Schema
-    rows: list[tuple[int, bool, Signals]] = field(default_factory=list)
+    columns: tuple[ts.Column, ...]
+    parquet: Any  # pyarrow.parquet.ParquetWriter, None without the [parquet] extra
+    schema: Any
+    rows: list[tuple[int, bool, Signals]] = field(default_factory=list)  # for the next Parquet row group
+
+    @property
+    def parquet_path(self) -> Path:
+        return self.csv_file.path.with_suffix(".parquet")
+
+
+def _unwritable(path: Path, exc: OSError) -> ResultsError:
+    return ResultsError(f"{path}: cannot write: {exc.strerror or exc}")
 
 
 class SignalTraceWriter:
@@ -36,58 +56,121 @@ class SignalTraceWriter:
 
     def __init__(self, out_dir: Path) -> None:
         self.dir = out_dir / TRACE_DIR
-        self.dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _unwritable(self.dir, exc) from None
         self._tables: dict[str, _Table] = {}
         self.frames = 0
+        self._csv_due_ns = _CSV_EVERY_NS
 
     def __call__(self, t_ns: int, spec: MessageSpec, sig: Signals, sent_here: bool) -> None:
         table = self._tables.get(spec.name)
         if table is None:
             table = self._open(spec)
-        table.rows.append((t_ns, sent_here, sig))
+        table.csv_writer.writerow(ts.csv_row(t_ns, sent_here, sig, table.columns))
         self.frames += 1
-        if len(table.rows) >= _FLUSH_ROWS:
-            self._flush(table)
+        if table.parquet is not None:
+            table.rows.append((t_ns, sent_here, sig))
+            if len(table.rows) >= _FLUSH_ROWS:
+                self._flush(table)
+        if t_ns >= self._csv_due_ns:  # a slow message's rows must not wait for a full buffer
+            self._csv_due_ns = t_ns + _CSV_EVERY_NS
+            for t in self._tables.values():
+                t.csv_file.flush()
 
     def _open(self, spec: MessageSpec) -> _Table:
-        fh = (self.dir / f"{spec.name}.csv").open("w", newline="")
-        writer = csv.writer(fh)
-        writer.writerow(["t_ns", "sent_here", *spec.signals])
-        schema = pa.schema([("t_ns", pa.int64()), ("sent_here", pa.bool_()),
-                            *[(s, pa.float64()) for s in spec.signals]])
-        pw = pq.ParquetWriter(str(self.dir / f"{spec.name}.parquet"), schema, compression="zstd")
-        table = _Table(spec, fh, writer, pw, schema)
+        cols = ts.columns(spec)
+        try:
+            fh = LineFile(self.dir / f"{spec.name}.csv")
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow(["t_ns", "sent_here", *spec.signals])
+            parquet, schema = None, None
+            if extras.available("parquet"):
+                import pyarrow.parquet as pq  # noqa: PLC0415 - optional dependency, loaded with the first table
+
+                schema = ts.arrow_schema(cols)
+                parquet = pq.ParquetWriter(str(self.dir / f"{spec.name}.parquet{PARTIAL}"), schema,
+                                           compression="zstd")
+            else:
+                extras.skipped("parquet", "Parquet traces")
+        except OSError as exc:
+            raise _unwritable(self.dir / spec.name, exc) from None
+        table = _Table(spec, fh, writer, cols, parquet, schema)
         self._tables[spec.name] = table
+        self._write_schema()
         return table
 
+    def _write_schema(self) -> None:
+        """trace/schema.json: types, units and value tables of every message seen so far."""
+        described = {name: ts.describe(t.columns) for name, t in sorted(self._tables.items())}
+        part = self.dir / f"{SCHEMA_FILE}{PARTIAL}"
+        try:
+            part.write_text(json.dumps(described, indent=1, sort_keys=True) + "\n")
+            os.replace(part, self.dir / SCHEMA_FILE)
+        except OSError as exc:
+            raise _unwritable(self.dir / SCHEMA_FILE, exc) from None
+
     def _flush(self, table: _Table) -> None:
-        rows, names = table.rows, table.spec.signals
-        if not rows:
+        """One Parquet row group of the rows kept since the last (their CSV rows are written already)."""
+        rows = table.rows
+        if not rows or table.parquet is None:
             return
-        table.csv_writer.writerows([t, int(here), *(sig.get(n, "") for n in names)] for t, here, sig in rows)
-        columns: list[pa.Array] = [
-            pa.array([r[0] for r in rows], pa.int64()),
-            pa.array([r[1] for r in rows], pa.bool_()),
-            *[pa.array([r[2].get(n) for r in rows], pa.float64()) for n in names],
-        ]
-        table.parquet.write_table(pa.Table.from_arrays(columns, schema=table.schema))
         table.rows = []
+        try:
+            table.parquet.write_table(ts.arrow_batch(rows, table.columns, table.schema))
+        except OSError as exc:
+            raise _unwritable(table.parquet_path, exc) from None
 
     def close(self) -> None:
-        """Flush and close every table (call once, also on error paths)."""
+        """Flush and close every table, also on error paths; the first failure is raised once all are closed."""
+        failure: ResultsError | None = None
         for table in self._tables.values():
             try:
-                self._flush(table)
-            finally:
-                table.csv_file.close()
-                table.parquet.close()
+                self._finish(table)
+            except ResultsError as exc:
+                failure = failure or exc
         self._tables.clear()
+        if failure is not None:
+            raise failure
+
+    def _finish(self, table: _Table) -> None:
+        partial = table.parquet_path.with_name(table.parquet_path.name + PARTIAL)
+        try:
+            with contextlib.closing(table.csv_file):  # the CSV keeps its whole rows whatever the Parquet does
+                try:
+                    self._flush(table)
+                finally:
+                    if table.parquet is not None:
+                        table.parquet.close()
+        except OSError as exc:  # ResultsError included: no half-written Parquet is left behind
+            partial.unlink(missing_ok=True)
+            if isinstance(exc, ResultsError):
+                raise
+            raise _unwritable(table.parquet_path, exc) from None
+        if table.parquet is not None:
+            os.replace(partial, table.parquet_path)  # a reader sees a whole file or none
 
 
-def read_signal(run_dir: Path, message: str, signal: str) -> tuple[list[int], list[float]]:
-    """One signal of a results folder as (t_ns, values); empty when the message never appeared."""
-    path = run_dir / TRACE_DIR / f"{message}.parquet"
-    if not path.exists():
+def read_signal(run_dir: Path, message: str, signal: str) -> tuple[list[int], list[float | None]]:
+    """One signal of a results folder as (t_ns, decoded numbers; enums as their raw value).
+
+    From the Parquet table when there is one and pyarrow is installed, else from the CSV; empty when
+    the message never appeared.
+    """
+    trace = run_dir / TRACE_DIR
+    described = json.loads((trace / SCHEMA_FILE).read_text()) if (trace / SCHEMA_FILE).exists() else {}
+    column = ts.from_description(described.get(message, {})).get(signal) or ts.Column(
+        signal, ts.Kind.FLOAT, "", {}, 0.0, 0.0)  # a folder written before typed traces: plain numbers
+    if (trace / f"{message}.parquet").exists() and extras.available("parquet"):
+        import pyarrow as pa  # noqa: PLC0415 - optional dependency
+        import pyarrow.parquet as pq  # noqa: PLC0415
+
+        table = pq.read_table(str(trace / f"{message}.parquet"), columns=["t_ns", signal])
+        times = table.column("t_ns").cast(pa.int64()).to_pylist()
+        return times, [column.number(v) for v in table.column(signal).to_pylist()]
+    if not (trace / f"{message}.csv").exists():
         return [], []
-    table = pq.read_table(str(path), columns=["t_ns", signal])
-    return table.column("t_ns").to_pylist(), table.column(signal).to_pylist()
+    with (trace / f"{message}.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return [int(r["t_ns"]) for r in rows], [column.number(r[signal]) for r in rows]

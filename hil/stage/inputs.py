@@ -16,11 +16,11 @@ from yaml.nodes import Node
 from hil.errors import StageError
 from hil.models.world import SURFACES
 from hil.stage.compile import Command, Compiler, SurfacePatch
+from hil.stage.grammar import MAX_STAGE_NS, channel_value
 from hil.stage.replay import Replay, read_can_log
 from hil.stage.timeline import DRIVER_CHANNELS, WHEELS, WORLD_CHANNELS
 from hil.stage.yamlnodes import YamlContext
 
-NS = 1_000_000_000
 TIME_COLUMNS = {"time_s": 1e9, "time_ms": 1e6}
 # channels that never interpolate: they are switches, not pedals
 STEPPED = frozenset({"paddle_up", "paddle_down", "selector", "centre_lock", "low_range"})
@@ -82,6 +82,8 @@ def read_csv(text: str, file: str, comp: Compiler, start_ns: int = 0, linear: bo
             if len(row) != len(header):
                 raise StageError(file, f"line {line}", f"{len(row)} cells, the header has {len(header)}")
             t = start_ns + round(_number(row[0], file, line, header[0]) * scale)
+            if not 0 <= t <= MAX_STAGE_NS:
+                raise StageError(file, f"line {line}: {header[0]}", "outside 0..48 h")
             if t < last_t:
                 raise StageError(file, f"line {line}: {header[0]}", "time goes back")
             last_t = t
@@ -97,7 +99,7 @@ def read_csv(text: str, file: str, comp: Compiler, start_ns: int = 0, linear: bo
                                                                       f"{', '.join(SURFACES)}")
                     comp.add(Command.surface(t, SurfacePatch(tuple((w, cell) for w in SURFACE_COLUMNS[col]))))
                 else:
-                    points[col].append((t, _number(cell, file, line, col)))
+                    points[col].append((t, _cell(col, cell, file, line)))
     except csv.Error as exc:
         raise StageError(file, f"line {rows.line_num}", f"not valid CSV: {exc}") from None
     if last_t < 0:
@@ -112,9 +114,17 @@ def _number(cell: str, file: str, line: int, col: str) -> float:
         v = float(cell)
     except ValueError:
         raise StageError(file, f"line {line}: {col}", f"not a number: {cell.strip()!r}") from None
-    if not math.isfinite(v) or abs(v) > 1e7:
+    if not math.isfinite(v):
         raise StageError(file, f"line {line}: {col}", f"out of range: {cell.strip()!r}")
     return v
+
+
+def _cell(col: str, cell: str, file: str, line: int) -> float:
+    """A channel value, to the same limits as the script's actions (pedal 0..100 %, selector P..M, ...)."""
+    try:
+        return channel_value(col, cell)
+    except ValueError as exc:
+        raise StageError(file, f"line {line}: {col}", str(exc)) from None
 
 
 def _emit(comp: Compiler, channel: str, pts: list[tuple[int, float]], linear: bool) -> None:

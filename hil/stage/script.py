@@ -20,31 +20,22 @@ from hil.stage.compile import Command, Compiler, SurfacePatch
 from hil.stage.expect import Expectation, compile_expectation
 from hil.stage.expr import ExprError
 from hil.stage.faults import read_faults
+from hil.stage.grammar import ANALOG, CENTRE, MAX_STAGE_NS, ON_OFF, SELECTOR, SPEED_OFF
 from hil.stage.inputs import read_input
 from hil.stage.timeline import WHEELS, Timeline
-from hil.stage.yamlnodes import YamlContext
+from hil.stage.yamlnodes import NS, YamlContext
 
-NS = 1_000_000_000
 MAX_REPEAT = 10_000
 MAX_COMMANDS = 2_000_000
 DEFAULT_PULSE_NS = 150_000_000
 DEFAULT_HANDBRAKE_RAMP_NS = 50_000_000
 TOP_KEYS = ("stage", "description", "duration", "paddle_pulse", "input", "steps", "expect", "faults")
-SELECTOR = {"P": 0.0, "R": 1.0, "N": 2.0, "D": 3.0, "M": 4.0}
-ON_OFF = {"on": 1.0, "off": 0.0, "true": 1.0, "false": 0.0, "yes": 1.0, "no": 0.0, "1": 1.0, "0": 0.0}
-CENTRE = {"lock": 1.0, "locked": 1.0, "auto": 0.0, **ON_OFF}
-# action key -> (timeline channel, unit of the channel, lowest, highest)
-ANALOG: dict[str, tuple[str, str, float, float]] = {
-    "accel": ("accel_pct", "%", 0.0, 100.0),
-    "brake": ("brake_bar", "bar", 0.0, 200.0),
-    "handbrake": ("handbrake_pct", "%", 0.0, 100.0),
-    "grade": ("grade_pct", "%", -100.0, 100.0),
-    "target_speed": ("target_speed_kph", "km/h", 0.0, 250.0),
-}
 DISCRETE = ("paddle", "selector", "centre_lock", "low_range", "surface")
 STEP_KEYS = ("at", "after", *ANALOG, *DISCRETE)
 SHAPE_KEYS = ("to", "travel", "over", "hold", "release", "back")
 WHEEL_GROUPS = {"all": WHEELS, "front": ("FL", "FR"), "rear": ("RL", "RR"), **{w: (w,) for w in WHEELS}}
+
+
 class _Script:
     def __init__(self, ctx: YamlContext, base: Path, compiler: Compiler) -> None:
         self.ctx = ctx
@@ -130,7 +121,7 @@ class _Script:
         channel, unit, lo, hi = ANALOG[name]
         if isinstance(node, ScalarNode):
             if name == "target_speed" and node.value.strip().lower() == "off":
-                self.emit(Command.set(t, channel, -1.0))
+                self.emit(Command.set(t, channel, SPEED_OFF))
                 return
             self.emit(Command.set(t, channel, ctx.quantity(node, key, unit, lo, hi)))
             return
@@ -218,6 +209,9 @@ def compile_script(text: str, file: str, base: Path, codec: Codec | None = None)
         raise ctx.fail(root, "steps", "a stage needs 'steps' or an 'input'")
     # default length: one second after the last change
     duration = ctx.duration_ns(m["duration"][1], "duration", positive=True) if "duration" in m else script.last + NS
+    if script.last > MAX_STAGE_NS:
+        raise StageError(file, "steps", f"the last change comes at {script.last / NS / 3600:g} h: a stage lasts "
+                                        "at most 48 h")
     tl = comp.build(name, duration)
     tl.replay = replay
     if "expect" in m:

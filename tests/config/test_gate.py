@@ -78,6 +78,10 @@ def _rig(tmp_path: Path, old: str, new: str) -> Path:
         ("bitrate = 500000", "bitrate = nan", "bus", "'bitrate' must be a finite number"),
         ("bitrate = 500000", "bitrate = 1e12", "bus", "'bitrate' must be a whole number"),
         ("[bus]", "[realtime]\nspin_us = 1e400\n\n[bus]", "realtime.spin_us", ""),
+        ('log = "can.log"', 'log = "/tmp/x.log"', "rig.log", "not an absolute path"),
+        ('log = "can.log"', 'log = "../../x.log"', "rig.log", "'..' is not allowed"),
+        ('log = "can.log"', 'log = "logs/../../x.log"', "rig.log", "'..' is not allowed"),
+        ('log = "can.log"', 'log = "..\\\\x.log"', "rig.log", "'..' is not allowed"),
     ],
 )
 def test_rig_number_outside_its_range_is_refused(tmp_path: Path, old: str, new: str, key: str, reason: str) -> None:

@@ -21,7 +21,8 @@ async def rig(broker: Broker, tmp_path: Path) -> AsyncIterator[tuple[Bridged, Re
     stages = tmp_path / "stages"
     stages.mkdir()
     (stages / "broken.yaml").write_text("name: [unclosed\n")
-    (tmp_path / "outside.yaml").write_text("name: outside\n")
+    (tmp_path / "outside.yaml").write_text("steps: [{at: 0 s, accel: 1}]\n")  # a valid stage, not to be reached
+    (stages / "escape.yaml").symlink_to(tmp_path / "outside.yaml")
     async with recorder(broker, f"{P}/reply/#", f"{P}/events/#") as rec, \
             bridged(mqtt_rig(broker, stages_dir=str(stages))) as b:
         await b.advance(200 * MS)
@@ -89,6 +90,8 @@ REJECTIONS: list[tuple[str, Any, str]] = [
     ("stage/start", {"id": "x3", "stage": "../outside.yaml"}, "forbidden"),
     ("stage/start", {"id": "x4", "stage": "/etc/passwd"}, "forbidden"),
     ("stage/start", {"id": "x5", "stage": "broken.yaml"}, "invalid"),
+    ("stage/start", {"id": "x6", "stage": "escape"}, "forbidden"),  # a symlink out of the stages directory
+    ("stage/start", {"id": "x7", "stage": "escape.yaml"}, "forbidden"),
     ("calibration/set", {"id": "k1", "key": "hardware.rolling_radius_m", "value": 0.9}, "invalid"),  # > limit
     ("calibration/set", {"id": "k2", "key": "hardware.final_drive", "value": "4.3"}, "invalid"),    # a string
     ("calibration/set", {"id": "k3", "key": "hardware.gear_ratios", "value": [3.0, 4.0]}, "invalid"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import can
@@ -11,7 +12,7 @@ from hil.errors import StageError
 from hil.stage.loader import load_stage
 from hil.stage.replay import read_can_log
 from hil.stage.timeline import standing_start
-from tests.support import run_virtual
+from tests.support import ROOT, run_virtual
 
 S = 1_000_000_000
 MS = 1_000_000
@@ -50,12 +51,38 @@ def test_stage_file_can_take_a_csv_with_step_interpolation_and_add_steps(tmp_pat
     ("time_s,accel_pct\n0,1,2\n", "line 2", "3 cells, the header has 2"),
     ("time_s,surface\n0,ice\n", "line 2: surface", "unknown surface"),
     ("time_s,accel_pct\n", "line 2", "no data rows"),
+    # the same limits as the YAML grammar
+    ("time_s,accel_pct\n0,500\n", "line 2: accel_pct", "500 % is outside 0..100 %"),
+    ("time_s,brake_bar\n0,-1\n", "line 2: brake_bar", "outside 0..200 bar"),
+    ("time_s,handbrake_pct\n0,nan\n", "line 2: handbrake_pct", "not a finite number"),
+    ("time_s,grade_pct\n0,inf\n", "line 2: grade_pct", "not a finite number"),
+    ("time_s,target_speed_kph\n0,300\n", "line 2: target_speed_kph", "outside 0..250 km/h"),
+    ("time_s,selector\n0,7\n", "line 2: selector", "expected one of P, R, N, D, M (or 0, 1, 2, 3, 4)"),
+    ("time_s,selector\n0,2.5\n", "line 2: selector", "expected one of P"),
+    ("time_s,paddle_up\n0,2\n", "line 2: paddle_up", "expected one of on, off"),
+    ("time_s,accel_pct\n-1,0\n", "line 2: time_s", "outside 0..48 h"),
+    ("time_ms,accel_pct\n1e12,0\n", "line 2: time_ms", "outside 0..48 h"),
 ])
 def test_bad_csv_is_refused_with_line_and_reason(tmp_path: Path, text: str, line: str, reason: str) -> None:
     (tmp_path / "bad.csv").write_text(text)
     with pytest.raises(StageError) as exc:
         load_stage(tmp_path / "bad.csv")
     assert exc.value.key == line and reason in exc.value.reason
+
+
+def test_csv_cells_take_the_names_the_yaml_grammar_uses(tmp_path: Path) -> None:
+    (tmp_path / "lap.csv").write_text("time_s,selector,centre_lock,low_range,target_speed_kph\n"
+                                      "0,D,lock,off,50\n1,m,auto,0,off\n2,4,1,,-1\n")
+    tl = load_stage(tmp_path / "lap.csv")
+    assert [tl.value("selector", t * S) for t in range(3)] == [3.0, 4.0, 4.0]
+    assert [tl.value("centre_lock", t * S) for t in range(3)] == [1.0, 0.0, 1.0]
+    assert [tl.value("target_speed_kph", t * S) for t in range(3)] == [50.0, -1.0, -1.0]
+
+
+def test_stage_inputs_do_not_import_the_script_compiler() -> None:
+    tree = ast.parse((ROOT / "hil" / "stage" / "inputs.py").read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert "hil.stage.script" not in imported, "inputs <-> script was an import cycle"
 
 
 @pytest.mark.parametrize("suffix", [".asc", ".blf", ".log"])

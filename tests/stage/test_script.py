@@ -165,6 +165,13 @@ def test_bad_stage_is_refused_with_line_key_and_reason(text: str, line: int, key
     assert reason in exc.value.reason
 
 
+def test_stage_longer_than_48_hours_is_refused() -> None:
+    text = "steps:\n  - repeat: 3\n    steps:\n      - after: 2400 min\n        accel: 1\n"
+    with pytest.raises(StageError, match="a stage lasts at most 48 h") as exc:
+        compile_script(text, "long.yaml", Path("."))
+    assert exc.value.key == "steps"
+
+
 def test_empty_file_is_refused() -> None:
     with pytest.raises(StageError, match="empty stage file"):
         compile_script("", "e.yaml", Path("."))
