@@ -100,6 +100,7 @@ class Commands:
         self._replies: OrderedDict[str, bytes] = OrderedDict()
         self.handled = 0
         self.rejected = 0
+        self._stage_faults: list[str] = []  # faults the playing stage injected: they end with it
 
     def handle(self, name: str, payload: bytes) -> bytes:
         request_id: str | None = None
@@ -181,15 +182,28 @@ class Commands:
     def _stage_start(self, req: StageStart) -> dict[str, Any]:
         timeline = self._find_stage(req.stage)
         ctx = self.ctx
+        if timeline.faults and ctx.inject_fault is None:
+            raise CommandError("not_supported", f"stage {timeline.name} has faults and this session has no injector")
         now = ctx.now_ns()
         previous = ctx.player.timeline
         if previous is not None and not ctx.player.finished(now):
             ctx.on_event("stage_end", {"stage": previous.name, "reason": "replaced",
                                        "elapsed_s": ctx.player.elapsed_ns(now) / 1e9})
+        self._end_stage_faults()
         ctx.player.start(timeline, now)
+        if ctx.inject_fault is not None:  # checked against the DBC when the stage loaded; times from now
+            self._stage_faults = [ctx.inject_fault(f.model_dump(exclude_none=True))["fault_id"]
+                                  for f in timeline.faults]
         ctx.on_event("stage_start", {"stage": timeline.name, "duration_s": timeline.duration_ns / 1e9,
                                      "t_s": now / 1e9})
-        return {"stage": timeline.name, "duration_s": timeline.duration_ns / 1e9, "started_at_s": now / 1e9}
+        return {"stage": timeline.name, "duration_s": timeline.duration_ns / 1e9, "started_at_s": now / 1e9,
+                "faults": list(self._stage_faults)}
+
+    def _end_stage_faults(self) -> None:
+        if self.ctx.clear_fault is not None:
+            for fault_id in self._stage_faults:
+                self.ctx.clear_fault(fault_id)
+        self._stage_faults = []
 
     def _find_stage(self, spec: str) -> Timeline:
         root = self.ctx.stages_dir.resolve()
@@ -218,6 +232,7 @@ class Commands:
         now = ctx.now_ns()
         previous = ctx.player.timeline
         ctx.player.stop()
+        self._end_stage_faults()
         if previous is None:
             return {"stage": None, "was_playing": False}
         ctx.on_event("stage_end", {"stage": previous.name, "reason": "stopped",

@@ -66,3 +66,24 @@ async def test_clearing_an_unknown_fault_is_not_found(rig: tuple[Bridged, Record
     _, rec = rig
     reply = await rec.request(P, "fault/clear", {"id": "u1", "fault_id": "F42"})
     assert reply["ok"] is False and reply["error"]["code"] == "not_found"
+
+
+async def test_a_stage_started_over_mqtt_brings_its_faults_and_stopping_it_ends_them(
+        broker: Broker, tmp_path: Path) -> None:
+    stages = tmp_path / "stages"
+    stages.mkdir()
+    (stages / "abs_lost.yaml").write_text(
+        "stage: abs_lost\nduration: 10 s\nsteps:\n  - {at: 0 s, accel: 0 %}\n"
+        "faults:\n  - {at: 100 ms, node: ABS, kind: silence}\n")
+    async with recorder(broker, f"{P}/reply/#", f"{P}/events/#") as rec, \
+            bridged(mqtt_rig(broker, stages_dir=str(stages))) as b:
+        await b.advance(200 * MS)
+        reply = await rec.request(P, "stage/start", {"id": "s1", "stage": "abs_lost"})
+        assert reply["ok"] and reply["result"]["faults"] == ["F1"]
+        await b.advance(b.rig.clock.now_ns() + 200 * MS)
+        assert b.rig.session.store.values["TCU_Status"]["InputsLost"] == 1.0
+        stopped = await rec.request(P, "stage/stop", {"id": "s2"})
+        assert stopped["ok"]
+        await b.advance(b.rig.clock.now_ns() + 100 * MS)
+        assert b.rig.diagnostics.injector.faults == []
+        assert b.rig.session.store.values["TCU_Status"]["InputsLost"] == 0.0
