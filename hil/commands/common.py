@@ -23,6 +23,11 @@ def add_bus_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bitrate", type=int, help="bit rate in bit/s (overrides [bus].bitrate)")
 
 
+def add_out_flags(p: argparse.ArgumentParser, what: str, default: str) -> None:
+    p.add_argument("--out", type=Path, help=f"{what} (default: {default}; an existing one only with --force)")
+    p.add_argument("--force", action="store_true", help="empty an existing --out folder of an earlier hil run first")
+
+
 def parse_nodes(text: str | None) -> tuple[str, ...] | None:
     if text is None:
         return None

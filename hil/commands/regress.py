@@ -13,11 +13,12 @@ from pathlib import Path
 
 from rich.console import Console
 
-from hil.commands.common import default_rig
+from hil.commands.common import add_out_flags, default_rig
 from hil.commands.compare import finish
 from hil.config.rig import load_rig
 from hil.errors import UsageError
 from hil.results.compare import compare_folders, load_tolerances
+from hil.results.outdir import prepare_out_dir
 from hil.runtime.suite import Job, run_jobs, stage_files, stage_key
 
 DEFAULT_SUITE = Path("stages")
@@ -40,7 +41,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--rig", type=Path, help="virtual rig (default: rigs/virtual.toml)")
     p.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="parallel runs (default: all cores)")
     p.add_argument("--duration", type=float, metavar="S", help="cap every stage at S simulated seconds")
-    p.add_argument("--out", type=Path, help="output folder (default: runs/regress-<time>)")
+    add_out_flags(p, "output folder", "runs/regress-<time>")
     p.add_argument("--no-run-reports", action="store_true", help="skip each run's own plot and report.html")
     p.set_defaults(handler=run)
 
@@ -62,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     rig = load_rig(rig_path)
     if rig.spec.rig.time != "virtual":
         raise UsageError(f"{rig_path}: regress runs virtual rigs only")
-    out: Path = args.out or Path("runs") / f"regress-{time.strftime('%Y%m%d-%H%M%S')}"
+    out = prepare_out_dir(args.out or Path("runs") / f"regress-{time.strftime('%Y%m%d-%H%M%S')}", force=args.force)
     base_cal = args.baseline_calibration or rig.calibration_path
     sides = [("candidate", args.calibration)]
     if args.baseline is None:

@@ -8,9 +8,10 @@ import sys
 import time
 from pathlib import Path
 
-from hil.commands.common import add_bus_flags, default_rig, parse_nodes
+from hil.commands.common import add_bus_flags, add_out_flags, default_rig, parse_nodes
 from hil.config.rig import load_rig
 from hil.results.latency import HandbrakeLatencyObserver
+from hil.results.outdir import prepare_out_dir
 from hil.results.progress import run_progress
 from hil.results.report import write_run_report
 from hil.results.summary import RunSummary
@@ -27,7 +28,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("rig", nargs="?", type=Path, help="rig file (default: rigs/virtual.toml)")
     p.add_argument("--stage", type=Path, help="stage file (default: the rig's, else the embedded standing start)")
     p.add_argument("--calibration", type=Path, help="calibration file (overrides the rig's)")
-    p.add_argument("--out", type=Path, help="results folder (default: runs/<rig>-<stage>-<time>)")
+    add_out_flags(p, "results folder", "runs/<rig>-<stage>-<time>")
     p.add_argument("--duration", type=float, metavar="S", help="simulated seconds (default: stage length)")
     p.add_argument("--emulate", help="comma-separated nodes to emulate (overrides the rig)")
     p.add_argument("--mqtt", metavar="HOST[:PORT]", help="MQTT broker for telemetry and commands (overrides [mqtt])")
@@ -43,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
         interface=args.interface, channel=args.channel, bitrate=args.bitrate,
     ).with_broker(args.mqtt)
     prep = prepare(rig)
-    out = args.out or Path("runs") / f"{rig.name}-{prep.stage.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    out = prepare_out_dir(args.out or Path("runs") / f"{rig.name}-{prep.stage.name}-{time.strftime('%Y%m%d-%H%M%S')}",
+                          force=args.force)
     summary = RunSummary()
     hhb = prep.calibration.values.hhb
     latency = HandbrakeLatencyObserver(hhb.lever_on_pct, hhb.lever_off_pct)  # lever -> centre -> lock

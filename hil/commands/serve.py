@@ -8,8 +8,9 @@ import sys
 import time
 from pathlib import Path
 
-from hil.commands.common import add_bus_flags, parse_nodes
+from hil.commands.common import add_bus_flags, add_out_flags, parse_nodes
 from hil.config.rig import load_rig
+from hil.results.outdir import prepare_out_dir
 from hil.runtime.prepare import Prepared, prepare
 from hil.runtime.rig import Rig
 
@@ -20,7 +21,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                                    "external bus until Ctrl-C or SIGTERM (its normal stop: exit 0).")
     p.add_argument("rig", type=Path, help="rig file (TOML)")
     p.add_argument("--emulate", help="comma-separated nodes to emulate, e.g. TCU,HHB,DCU")
-    p.add_argument("--out", type=Path, help="folder for the CAN log and run.json (default: runs/serve-<rig>-<time>)")
+    add_out_flags(p, "folder for the CAN log and run.json", "runs/serve-<rig>-<time>")
     p.add_argument("--duration", type=float, metavar="S", help="stop by itself after S seconds")
     p.add_argument("--stage", type=Path, help="stage file the emulated driver/plant play")
     p.add_argument("--calibration", type=Path, help="calibration file (overrides the rig's)")
@@ -37,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
         interface=args.interface, channel=args.channel, bitrate=args.bitrate,
     ).with_broker(args.mqtt)
     prep = prepare(rig)
-    out = args.out or Path("runs") / f"serve-{rig.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    out = prepare_out_dir(args.out or Path("runs") / f"serve-{rig.name}-{time.strftime('%Y%m%d-%H%M%S')}",
+                          force=args.force)
     until = None if args.duration is None else int(args.duration * 1e9)
     the_rig = asyncio.run(_serve(prep, out, until))
     outcome, h = the_rig.outcome, the_rig.health

@@ -38,6 +38,7 @@ from hil.errors import HilError, UsageError
 from hil.nodes.registry import build_nodes
 from hil.results.events import Event, EventDetector, EventKind
 from hil.results.folder import RunResults, kpi_settings, write_run_info
+from hil.results.outdir import inside
 from hil.results.progress import ProgressObserver, Report
 from hil.runtime.clock import Clock, RealTimeClock, VirtualClock
 from hil.runtime.node import NodeModel
@@ -203,7 +204,7 @@ class Rig:
         self._bus = self._given_bus or open_bus(rig)
         if self.out is not None:
             self.out.mkdir(parents=True, exist_ok=True)
-            self._recorder = Recorder(self.out / spec.rig.log)
+            self._recorder = Recorder(inside(self.out, spec.rig.log, str(rig.path), "rig.log"))
         models = self._models if self._models is not None else build_nodes(
             rig.emulate, prep.calibration, self.player)
         diag = self._diag = wire(models, prep.codec, rig.emulate, vin=spec.rig.vin,

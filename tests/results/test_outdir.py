@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from hil.cli import main
+from hil.config.rig import RigConfig
 from hil.errors import ConfigError, ResultsError, UsageError
 from hil.results.outdir import MARKER, inside, prepare_out_dir
+from hil.runtime.rig import Rig
 from tests.results import sandbox
+from tests.support import prepared, unique_channel
 
 
 def test_a_new_folder_is_created_and_marked(tmp_path: Path) -> None:
@@ -72,3 +77,35 @@ def test_read_only_or_full_folder_is_refused_before_the_run(
             f"try:\n    prepare_out_dir(Path('{mnt}/out'))\nexcept ResultsError as e:\n    print('refused:', e)\n")
     done = sandbox.run_on_small_fs(mnt, size_kb, f"{fill}$PY -c \"{code}\"", read_only=read_only)
     assert "refused:" in done.stdout and reason in done.stdout, done.stdout + done.stderr
+
+
+def test_run_into_a_used_folder_needs_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "run"
+    argv = ["run", "--duration", "0.2", "--channel", unique_channel(), "--out", str(out)]
+    assert main(argv) == 0
+    (out / "stale.txt").write_text("from before\n")
+    assert main(argv) == 2
+    assert "--force" in capsys.readouterr().err
+    assert main([*argv, "--force"]) == 0
+    assert not (out / "stale.txt").exists() and (out / "can.log").is_file()
+
+
+def test_run_into_a_file_is_exit_3_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "f").write_text("x")
+    assert main(["run", "--duration", "0.2", "--out", str(tmp_path / "f")]) == 3
+    err = capsys.readouterr().err
+    assert err.strip().count("\n") == 0 and "is a file, not a folder" in err
+
+
+def test_a_rig_never_writes_its_log_through_a_symlink_out_of_the_folder(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "logs").symlink_to(tmp_path)
+    prep = prepared()
+    spec = prep.rig.spec
+    rig = RigConfig(prep.rig.path, spec.model_copy(update={"rig": spec.rig.model_copy(update={"log": "logs/can.log"})}))
+    with pytest.raises(ConfigError, match="outside the results folder") as err, \
+            Rig(replace(prep, rig=rig), out=out):
+        pass
+    assert err.value.key == "rig.log"
+    assert not (tmp_path / "can.log").exists()
