@@ -11,9 +11,10 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from hil import __version__, logs
+from hil import logs
 from hil.errors import HilError
 from hil.runtime.outcome import SIGNAL_EXIT
+from hil.version import __version__
 
 INTERNAL_ERROR_EXIT = 3
 log = logs.log

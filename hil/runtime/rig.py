@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 
 import can
 
-from hil import __version__
 from hil.bus.codec import Codec
 from hil.bus.faults import FaultEvent, FaultSpec, parse_fault
 from hil.bus.health import BusHealth
@@ -47,6 +46,7 @@ from hil.runtime.prepare import Prepared, open_bus
 from hil.runtime.session import FrameObserver, Session
 from hil.runtime.stop import StopSignals
 from hil.stage.player import StagePlayer
+from hil.version import __version__
 
 if TYPE_CHECKING:
     from hil.mqtt.bridge import MqttBridge

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 from distributed import Client, LocalCluster
 
-from hil import __version__
 from hil.errors import UsageError
+from hil.version import __version__
 
 LOOPBACK = "127.0.0.1"
 DASHBOARD = f"{LOOPBACK}:8787"  # Dask's usual port; it picks another if that one is taken
