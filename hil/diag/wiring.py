@@ -9,7 +9,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from hil import __version__
 from hil.bus.codec import Codec
 from hil.bus.faults.gate import BusGate
 from hil.bus.faults.injector import Injector
@@ -17,6 +16,7 @@ from hil.diag.catalog import catalog
 from hil.diag.node import DiagnosedNode
 from hil.diag.server import Identity
 from hil.runtime.node import NodeModel
+from hil.version import __version__
 
 
 @dataclass(frozen=True, slots=True)
