@@ -59,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
     h = the_rig.health
     log.info("frames: %d sent, %d received, %d bad, %d bus errors", h.frames_tx, h.frames_rx, h.bad_frames,
              h.tx_errors + h.rx_errors)
+    if the_rig.bridge is not None:
+        log.info("%s", the_rig.bridge.summary())
     log.info("results: %s  (report: %s)", out, write_run_report(out))
     code = outcome.signal_exit_code
     if code is not None:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import can
 
+from hil import extras
 from hil.bus.codec import Codec
 from hil.bus.health import BusHealth
 from hil.bus.pump import ReceivePump
@@ -184,6 +185,9 @@ class Rig:
     def _open_bridge(self) -> None:
         cfg = self.prepared.rig.spec.mqtt
         if cfg is None or not self._want_mqtt:
+            return
+        if not extras.available("mqtt"):
+            extras.skipped("mqtt", f"MQTT to {cfg.host}:{cfg.port}")
             return
         from hil.mqtt.bridge import MqttBridge  # noqa: PLC0415 (aiomqtt loads only for rigs that use it)
 
