@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "regress": ("hil.commands.regress", "run a stage suite with a candidate calibration and judge every KPI"),
     "init": ("hil.commands.init", "write a starter rig folder (rigs, DBC, calibrations, stages)"),
     "sweep": ("hil.commands.sweep", "run calibration variants over stages on a Dask cluster, one results table"),
+    "diag": ("hil.commands.diag", "UDS tester: read/clear DTCs, read DIDs, change session"),
 }
 
 

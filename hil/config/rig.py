@@ -33,6 +33,7 @@ class RigSection(Strict):
     emulate: tuple[str, ...] = contract.NODES
     duration_s: float | None = Field(default=None, gt=0, le=MAX_DURATION_S)
     log: str = "can.log"
+    vin: str = Field(default="SALEA7EU0T2000001", pattern=r"^[A-HJ-NPR-Z0-9]{17}$")  # UDS DID 0xF190
 
     @field_validator("log")
     @classmethod

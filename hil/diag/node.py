@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from hil.bus.codec import Signals
+from hil.config.calibration import CalibrationSet
 from hil.diag.catalog import NodeDiag
 from hil.diag.dtc import DtcStore
 from hil.diag.endpoint import DiagEndpoint
@@ -27,6 +28,7 @@ class DiagnosedNode:
         self.name = node.name
         self.nodes = node.nodes
         self.period_ns = node.period_ns
+        self.accepts = node.accepts
         self.diag = diag
         self.tx_enabled = True
         self.resets = 0
@@ -59,6 +61,9 @@ class DiagnosedNode:
         speed_known = not rx.timed_out("ABS_WheelSpeeds")
         self._standstill = speed_known and rx.signals("ABS_WheelSpeeds")["VehicleSpeed"] < STANDSTILL_KPH
         return tx
+
+    def apply_calibration(self, values: CalibrationSet) -> None:
+        self.node.apply_calibration(values)
 
     # ---- what the UDS server may do (NodeHooks) -------------------------------------------
 

@@ -59,6 +59,8 @@ class MqttBridge:
     def __init__(
         self, cfg: MqttSection, *, rig_name: str, rig_file: Path, session: Session, player: StagePlayer,
         calibration: RunningCalibration, set_calibration: Callable[[str, Value], dict[str, Any]],
+        inject_fault: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        clear_fault: Callable[[str], bool] | None = None,
     ) -> None:
         self.cfg = cfg
         self.rig_name = rig_name
@@ -73,7 +75,7 @@ class MqttBridge:
         self.commands = Commands(CommandContext(
             player=player, set_calibration=set_calibration,
             stages_dir=resolve(rig_file.parent, cfg.stages_dir), now_ns=session.clock.now_ns,
-            on_event=self.publish_event, codec=session.codec,
+            on_event=self.publish_event, codec=session.codec, inject_fault=inject_fault, clear_fault=clear_fault,
         ))
         # message -> telemetry period (0: every frame, for event messages); absent: not published
         self._period_ns: dict[str, int] = {}
