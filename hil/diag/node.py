@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from hil.bus.codec import Signals
 from hil.config.calibration import CalibrationSet
-from hil.diag.catalog import NodeDiag
+from hil.diag.catalog import NodeDiag, for_calibration
 from hil.diag.dtc import DtcStore
 from hil.diag.endpoint import DiagEndpoint
 from hil.diag.server import Identity, LiveDid, UdsServer
@@ -64,6 +64,7 @@ class DiagnosedNode:
 
     def apply_calibration(self, values: CalibrationSet) -> None:
         self.node.apply_calibration(values)
+        self.diag = for_calibration(self.name, values)  # same DTCs; monitors with the new thresholds
 
     # ---- what the UDS server may do (NodeHooks) -------------------------------------------
 

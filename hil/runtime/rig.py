@@ -144,7 +144,7 @@ class Rig:
         old, new = self.calibration.set(key, value)
         section = key.split(".", 1)[0]
         applied = []
-        for node in self.nodes:
+        for node in self.session.nodes:  # a diagnosed controller's wrapper passes it on
             if section in node.accepts:
                 node.apply_calibration(self.calibration.values)
                 applied.append(node.name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import udsoncan
@@ -14,7 +15,7 @@ from udsoncan.services import ECUReset
 from hil import __version__
 from hil.runtime.rig import Rig
 from tests.diag.rig_tester import MS, RigTester, client
-from tests.support import player_bus, prepared
+from tests.support import RALLY, player_bus, prepared
 
 S = 1_000 * MS
 NORMAL = udsoncan.CommunicationType(subnet=0, normal_msg=True, network_management_msg=False)
@@ -144,3 +145,16 @@ def test_services_and_negative_responses_over_the_bus(rig: Rig) -> None:
     assert tester.raw(b"\x28\x01\x01") == b"\x7f\x28\x7f"
     functional = RigTester(rig, "TCU", functional=True)
     assert functional.raw(b"\x3e\x00") == b"\x7e\x00"  # the first of three answers (TCU's)
+
+
+def test_an_over_temperature_sets_p0218_and_a_live_limp_threshold_moves_the_monitor(tmp_path: Path) -> None:
+    hot = tmp_path / "hot.toml"
+    hot.write_text(RALLY.read_text().replace("initial_oil_temp_c = 85.0", "initial_oil_temp_c = 140.0"))
+    with Rig(prepared(calibration=hot), trace=False) as running:
+        running.advance(100 * MS)
+        with client(RigTester(running, "TCU")) as c:
+            (dtc,) = c.get_dtc_by_status_mask(0x01).service_data.dtcs
+            assert dtc.id == 0x021800
+            running.set_calibration("tcu.thermal.limp_c", 160.0)  # 140 degC is no longer too hot
+            running.advance(running.clock.now_ns() + 20 * MS)
+            assert c.get_number_of_dtc_by_status_mask(0x01).service_data.dtc_count == 0
