@@ -64,7 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(args_in)
     except SystemExit as exc:  # argparse exits 2 on bad flags, 0 on --help
         return int(exc.code or 0)
-    logs.setup(args.top_verbose + args.verbose - args.top_quiet - args.quiet)
+    verbosity = args.top_verbose + args.verbose - args.top_quiet - args.quiet
+    logs.setup(min(verbosity, -1) if getattr(args, "json", False) else verbosity)  # --json: stdout is the JSON
     try:
         return int(args.handler(args))
     except HilError as exc:

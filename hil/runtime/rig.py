@@ -215,6 +215,7 @@ class Rig:
             prep.codec, self._bus, clock, diag.nodes, emulate=rig.emulate, recorder=self._recorder,
             timeouts_ms=dict(spec.timeouts_ms), offsets_ms={k: v.offset_ms for k, v in spec.nodes.items()},
             max_delta_counter=spec.e2e.max_delta_counter,
+            channel=str(spec.bus["channel"]) if spec.bus.get("channel") is not None else None,
         )
         session.observe(self.events)
         session.set_gate(diag.gate, self._fault_event)

@@ -60,9 +60,11 @@ class Session:
         timeouts_ms: dict[str, float] | None = None,
         offsets_ms: dict[str, float] | None = None,
         max_delta_counter: int = 2,
+        channel: str | None = None,
     ) -> None:
         self.codec = codec
         self.bus = bus
+        self.channel = channel  # the rig's bus channel, carried by every frame sent (logs read it back)
         self.clock = clock
         self.recorder = recorder
         self.health = BusHealth()
@@ -172,7 +174,7 @@ class Session:
         """On the wire as it is: sent, logged, and delivered to the nodes here."""
         msg = can.Message(
             arbitration_id=frame_id, data=data, is_extended_id=extended,
-            timestamp=self.clock.wall_s(t_ns), is_rx=False,
+            timestamp=self.clock.wall_s(t_ns), is_rx=False, channel=self.channel,
         )
         try:
             # Never block the loop: a frame the bus cannot take now is late anyway, so count it.

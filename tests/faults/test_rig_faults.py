@@ -16,7 +16,7 @@ from hil.errors import FaultError
 from hil.results.trace import Trace
 from hil.runtime.rig import Rig
 from hil.stage.script import compile_script
-from tests.support import prepared
+from tests.support import prepared, unique_channel
 
 MS = 1_000_000
 STAGE = """stage: sick_car
@@ -39,9 +39,12 @@ faults:
 HHB_FAULT, HHB_APPLYING = 4.0, 1.0
 
 
+_CHANNEL = unique_channel()  # every _Run on the same bus name: frames carry it into the log
+
+
 class _Run:
     def __init__(self, out: Path) -> None:
-        prep = prepared()
+        prep = prepared(channel=_CHANNEL)
         self.prep = prep.with_stage(compile_script(STAGE, "sick_car.yaml", Path("."), prep.codec))
         self.trace = Trace()
         with Rig(self.prep, out=out) as rig:
