@@ -114,6 +114,9 @@ class Session:
         if msg.is_remote_frame:
             h.remote_frames += 1
             return
+        if msg.is_extended_id:  # the powertrain CAN and its diagnostics are 11-bit: never one of ours
+            h.unknown_id += 1
+            return
         self._deliver(msg.arbitration_id, bytes(msg.data), self.clock.now_ns(), sent_here=False)
 
     def _deliver(self, frame_id: int, data: bytes, now_ns: int, sent_here: bool) -> None:

@@ -87,3 +87,26 @@ async def test_a_stage_started_over_mqtt_brings_its_faults_and_stopping_it_ends_
         await b.advance(b.rig.clock.now_ns() + 100 * MS)
         assert b.rig.diagnostics.injector.faults == []
         assert b.rig.session.store.values["TCU_Status"]["InputsLost"] == 0.0
+
+
+async def test_every_kind_is_accepted_over_mqtt_with_json_types(rig: tuple[Bridged, Recorder]) -> None:
+    b, rec = rig
+    bodies = [
+        {"kind": "drop", "message": "ABS_WheelSpeeds", "for": "20 ms"},
+        {"kind": "delay", "message": "ECM_Engine", "delay": "15 ms", "direction": "rx"},
+        {"kind": "repeat", "message": "DRV_Controls", "count": 2},
+        {"kind": "counter_skip", "message": "DRV_Controls", "skip": 4},
+        {"kind": "bad_crc", "message": "HHB_Status"},
+        {"kind": "bad_data_id", "message": "ABS_WheelSpeeds", "data_id": 112 + 1},
+        {"kind": "insert", "message": "DRV_Controls", "data": "00112233"},
+        {"kind": "stuck", "message": "ECM_Engine", "signal": "EngineSpeed", "value": 3000},
+        {"kind": "out_of_range", "message": "HHB_Status", "signal": "State", "value": 6},
+        {"kind": "babble", "message": "DCU_Status", "rate": 500.5, "for": "10 ms"},
+        {"kind": "silence", "node": "DCU", "at": "1 s"},
+    ]
+    for i, body in enumerate(bodies):
+        reply = await rec.request(P, "fault/inject", {"id": f"k{i}", **body})
+        assert reply["ok"], reply
+        assert reply["result"]["fault_id"] == f"F{i + 1}" and reply["result"]["kind"] == body["kind"]
+    await b.advance(b.rig.clock.now_ns() + 100 * MS)
+    assert len(b.rig.diagnostics.injector.faults) == 9  # drop and babble ended after their 20 / 10 ms
