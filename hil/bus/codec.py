@@ -157,6 +157,11 @@ class Codec:
         raw = self._messages[spec.frame_id].decode_simple(data, decode_choices=False)
         return Decoded(spec, {k: float(v) for k, v in raw.items()}, status)  # type: ignore[arg-type]
 
+    def restart_counters(self, frame_ids: frozenset[int]) -> None:
+        """E2E counters of these messages start again from 0 (their sender was reset)."""
+        for frame_id in frame_ids:
+            self._tx_counter.pop(frame_id, None)
+
     def raw_layout(self, name: str, signal: str) -> RawLayout:
         return self.specs[name].layouts[signal]
 
