@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "compare": ("hil.commands.compare", "compare the KPIs of two results folders (exit 1 on a regression)"),
     "regress": ("hil.commands.regress", "run a stage suite with a candidate calibration and judge every KPI"),
     "init": ("hil.commands.init", "write a starter rig folder (rigs, DBC, calibrations, stages)"),
+    "analyze": ("hil.commands.analyze", "turn a recorded bus log into a results folder (KPIs, events, verdicts)"),
     "sweep": ("hil.commands.sweep", "run calibration variants over stages on a Dask cluster, one results table"),
     "diag": ("hil.commands.diag", "UDS tester: read/clear DTCs, read DIDs, change session"),
 }
