@@ -27,6 +27,7 @@ import can
 
 from hil import __version__
 from hil.bus.codec import Codec
+from hil.bus.echo import ECHOING_INTERFACES, OwnEchoes
 from hil.bus.health import BusHealth
 from hil.bus.pump import ReceivePump
 from hil.bus.recorder import Recorder
@@ -167,6 +168,7 @@ class Rig:
             prep.codec, self._bus, clock, models, emulate=rig.emulate, recorder=self._recorder,
             timeouts_ms=dict(spec.timeouts_ms), offsets_ms={k: v.offset_ms for k, v in spec.nodes.items()},
             max_delta_counter=spec.e2e.max_delta_counter,
+            echoes=OwnEchoes() if spec.bus["interface"] in ECHOING_INTERFACES else None,
         )
         session.observe(self.events)
         if self.out is not None and self._want_results:
