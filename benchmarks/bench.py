@@ -6,7 +6,9 @@
 Figures: virtual-time speed-up of a full `hil run` (simulated s per wall s), frame throughput in
 virtual time, real-time cyclic lateness (each node's wake-up against its absolute deadline:
 median/p99/max) and frame latency (a frame leaving the session to a receiver on the virtual bus
-holding it). Machines are noisy: run twice, quote medians.
+holding it), start-up (`hil --help`; `hil serve` launch to first frame; bare python for scale).
+holding it), and `hil sweep` runs per minute on 1 and 2 Dask workers with the scaling ratio.
+Machines are noisy: run twice, quote medians.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_mqtt import bench_mqtt  # noqa: E402
+from benchmarks.bench_startup import bench_startup  # noqa: E402
+from benchmarks.bench_sweep import bench_sweep  # noqa: E402
 from hil.config.rig import load_rig  # noqa: E402
 from hil.runtime.clock import RealTimeClock  # noqa: E402
 from hil.runtime.prepare import Prepared, prepare  # noqa: E402
@@ -112,6 +116,8 @@ BENCHES: dict[str, Callable[[argparse.Namespace], Figures]] = {
     "virtual": lambda a: bench_virtual(a.sim_s),
     "realtime": lambda a: bench_realtime(a.rt_s),
     "mqtt": lambda a: bench_mqtt(a.rt_s),  # benchmarks/bench_mqtt.py: needs the mosquitto binary
+    "startup": lambda a: bench_startup(),  # benchmarks/bench_startup.py: fresh processes, wall s
+    "sweep": lambda a: bench_sweep(a.sweep_stage_s),  # benchmarks/bench_sweep.py: LocalCluster of 1, then 2 workers
 }
 
 
@@ -120,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=sorted(BENCHES), action="append", help="run only these benchmarks")
     parser.add_argument("--sim-s", type=float, default=120.0, help="simulated seconds for the virtual run")
     parser.add_argument("--rt-s", type=float, default=10.0, help="wall seconds for the real-time run")
+    parser.add_argument("--sweep-stage-s", type=float, default=20.0, help="simulated seconds of each sweep run")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
     figures: Figures = {}

@@ -55,3 +55,66 @@ def test_python_dash_m_hil_is_the_command_line() -> None:
     done = subprocess.run([sys.executable, "-m", "hil", "--version"], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().startswith("hil ")
+
+
+HEAVY = ("can", "cantools", "pydantic", "pyarrow", "matplotlib", "pandas", "rich.progress", "aiomqtt", "asammdf")
+
+
+def _modules_after(code: str) -> set[str]:
+    import subprocess
+    import sys
+
+    from tests.support import ROOT
+
+    probe = f"import sys\n{code}\nprint('LOADED', *(m for m in {HEAVY!r} if m in sys.modules))\n"
+    done = subprocess.run([sys.executable, "-c", probe], env={"PYTHONPATH": str(ROOT)}, capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    return set(done.stdout.splitlines()[-1].split()[1:])
+
+
+def test_hil_help_loads_no_library_it_does_not_need() -> None:
+    assert _modules_after("from hil.cli import main\nmain(['--help'])") == set()
+
+
+def test_hil_serve_never_loads_the_output_libraries(tmp_path: Path) -> None:
+    code = (f"from hil.cli import main\nassert main(['serve', {str(VIRTUAL_RIG)!r}, '--duration', '0.3', "
+            f"'--out', {str(tmp_path / 'serve')!r}, '--channel', {unique_channel()!r}]) == 0")
+    loaded = _modules_after(code)
+    assert loaded >= {"can", "cantools"}, "it did serve"
+    assert not loaded & {"pyarrow", "matplotlib", "pandas", "rich.progress", "asammdf"}
+
+
+def test_every_command_of_the_light_parser_is_registered_with_the_same_help() -> None:
+    import importlib
+
+    from hil.cli import COMMANDS
+
+    for name, (module, summary) in COMMANDS.items():
+        full = build_parser(name)
+        sub = next(a for a in full._actions if a.dest == "command")
+        helps = {c.dest: c.help for c in sub._choices_actions}  # type: ignore[attr-defined]
+        assert helps[name] == summary, f"cli.COMMANDS[{name!r}] and {module} disagree"
+        assert importlib.import_module(module).register
+
+
+def test_quiet_run_prints_nothing_but_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "-q", "--duration", "1", "--out", str(tmp_path / "q"), "--channel", unique_channel()]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert (tmp_path / "q" / "run.json").is_file()
+
+
+def test_verbosity_flags_go_before_or_after_the_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["-q", "check", str(VIRTUAL_RIG)]) == 0
+    assert capsys.readouterr().out == ""
+    assert main(["check", str(VIRTUAL_RIG), "-v"]) == 0
+    assert capsys.readouterr().out.startswith("ok: virtual.toml")
+
+
+def test_check_reports_problems_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rig = tmp_path / "rig.toml"
+    rig.write_text(VIRTUAL_RIG.read_text().replace('time = "virtual"', 'time = "fast"'))
+    assert main(["check", str(rig)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.startswith(f"error: {rig}")

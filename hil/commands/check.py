@@ -10,6 +10,7 @@ from hil.bus.codec import Codec
 from hil.config.calibration import load_calibration
 from hil.config.rig import load_rig
 from hil.errors import ConfigError
+from hil.logs import log
 from hil.mqtt.config import check_files as check_mqtt_files
 from hil.runtime.prepare import check_timeouts
 from hil.stage.loader import load_stage
@@ -28,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
         rig = load_rig(args.rig)
     except ConfigError as exc:
         for line in exc.lines():
-            print(f"error: {line}")
+            log.error("%s", line)
         return 2
     problems: list[str] = []
     found: list[str] = []
@@ -59,8 +60,8 @@ def run(args: argparse.Namespace) -> int:
             attempt("mqtt", lambda: f"{check_mqtt_files(mqtt, rig.path, frozenset(codec[0].specs))} "
                                     f"{mqtt.prefix_for(rig.name)}")
     for line in problems:
-        print(f"error: {line}")
+        log.error("%s", line)
     if problems:
         return 2
-    print(f"ok: {rig.path.name}: {', '.join(found)}, emulating {','.join(rig.spec.rig.emulate)}")
+    log.info("ok: %s: %s, emulating %s", rig.path.name, ", ".join(found), ",".join(rig.spec.rig.emulate))
     return 0

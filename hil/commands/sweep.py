@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:  # lazily: Dask is the optional [sweep] extra, and `hil --help` must not pay for it
-        from hil.sweep.cluster import connect, dashboard_line  # noqa: PLC0415
+        from hil.sweep.cluster import check_workers, connect, dashboard_line  # noqa: PLC0415
         from hil.sweep.sweeper import check_sweep, run_checked  # noqa: PLC0415
     except ImportError as exc:
         raise UsageError(f"hil sweep needs Dask ({exc.name} is missing): pip install 'd7xr-hil[sweep]'") from None
@@ -47,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
                   f"{len(checked.sweep.stages)} stage(s) -> {out}")
     wall0 = time.perf_counter()
     with connect(args.scheduler, args.workers, dashboard=not args.no_dashboard) as client:
-        console.print(dashboard_line(client, args.scheduler is not None or not args.no_dashboard))
+        console.print(f"{check_workers(client)} worker(s); "
+                      + dashboard_line(client, args.scheduler is not None or not args.no_dashboard))
         result = run_checked(checked, client, console)
     done = result.collected
     rate = done.ran / (time.perf_counter() - wall0) * 60 if done.ran else 0.0

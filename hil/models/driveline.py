@@ -31,32 +31,6 @@ class DrivelineCalibration(Strict):
     oncoming_clutch_capacity_nm: float = Field(default=1600.0, gt=0, le=10000)
 
 
-def converter(omega_pump: float, omega_turbine: float, k_factor: float, stall_tr: float,
-              coupling_sr: float) -> tuple[float, float]:
-    """(pump torque, turbine torque) in Nm of an open converter.
-
-    Pump torque (ω/K)² up to the coupling point, then falling to zero at speed ratio 1;
-    torque ratio falls linearly from `stall_tr` at stall to 1.0 at the coupling point.
-    Overrun (turbine faster) mirrors it with a torque ratio of 1.
-    """
-    if omega_pump >= omega_turbine:
-        if omega_pump <= 1e-6:
-            return 0.0, 0.0
-        sr = omega_turbine / omega_pump if omega_turbine > 0.0 else 0.0
-        base = omega_pump / k_factor
-        pump = base * base
-        if sr > coupling_sr:
-            return pump * (1.0 - sr) / (1.0 - coupling_sr), pump * (1.0 - sr) / (1.0 - coupling_sr)
-        tr = stall_tr + (1.0 - stall_tr) * sr / coupling_sr
-        return pump, pump * tr
-    sr = omega_pump / omega_turbine if omega_pump > 0.0 else 0.0
-    base = omega_turbine / k_factor
-    pump = -base * base
-    if sr > coupling_sr:
-        pump *= (1.0 - sr) / (1.0 - coupling_sr)
-    return pump, pump
-
-
 @dataclass(frozen=True, slots=True)
 class DrivelineInputs:
     gear_actual: int  # Gear value table: 0 N, 1..8, 9 R, 10 P

@@ -1,13 +1,12 @@
 """Engine (ECM): twin-turbo 4.4 V8 full-load curve, idle, limiter, first-order torque, cut and blip.
 
-Torque per substep from floats (the plant's hot loop calls `torque`); `step` runs one
-standalone update with typed Inputs/Outputs for tools and tests. Speeds in rad/s inside.
+Torque per substep from floats (the plant's hot loop calls `torque`; the crank speed is the
+plant's, as the crank is coupled to the converter). Speeds in rad/s inside.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from pydantic import Field, model_validator
 
@@ -70,24 +69,6 @@ def full_load_nm(cal: EngineCalibration, rpm: float, launch: bool = False) -> fl
     if rpm > 1.0:
         t = min(t, cal.max_power_kw * 1000.0 / (rpm / RPM))
     return t
-
-
-@dataclass(frozen=True, slots=True)
-class EngineInputs:
-    speed_rpm: float
-    accel_pct: float
-    torque_limit_nm: float
-    intervention: int  # Intervention
-    blip_target_rpm: float
-    launch: bool
-
-
-@dataclass(frozen=True, slots=True)
-class EngineOutputs:
-    torque_nm: float
-    torque_max_nm: float
-    intervention_active: bool
-    stalled: bool
 
 
 class Engine:
@@ -179,8 +160,3 @@ class Engine:
         """The starter (selector in N/P after a stall)."""
         self.stalled = False
 
-    def step(self, dt_s: float, inputs: EngineInputs) -> EngineOutputs:
-        self.command(inputs.accel_pct, inputs.torque_limit_nm, inputs.intervention,
-                     inputs.blip_target_rpm, inputs.launch)
-        t = self.torque(dt_s, inputs.speed_rpm / RPM)
-        return EngineOutputs(t, self.torque_max_nm, self.intervention_active, self.stalled)

@@ -1,23 +1,14 @@
-"""Vehicle body and tyres: mass, drag, grade, rolling resistance and a Pacejka-like slip curve per surface.
+"""Vehicle calibration: body, brakes, traction control and the ground types under the tyres.
 
-Pure functions and constants the plant's inner loop uses; `Vehicle.step` is the same physics
-for one body step on its own (tests, tools). Units: SI, speeds in m/s, forces in N.
+The physics that uses it lives in `hil.models.plant` (tyres.py, body.py, traction.py).
 """
 
 from __future__ import annotations
-
-import math
-from dataclasses import dataclass
 
 from pydantic import Field, model_validator
 
 from hil.config.schema import Strict
 from hil.models.world import SURFACES
-
-G = 9.81
-# Slip is (ωr - v) / max(|v|, V_SLIP_MIN): below this speed slip becomes a stiff spring-damper,
-# which holds a braked car on a grade instead of dividing by zero (standard low-speed fix).
-V_SLIP_MIN_MPS = 1.0
 
 
 class SurfaceCalibration(Strict):
@@ -72,47 +63,3 @@ class VehicleCalibration(Strict):
             raise ValueError(f"unknown surfaces: {', '.join(unknown)} (known: {', '.join(SURFACES)})")
         return self
 
-
-def tyre_force(kappa: float, b: float, c: float, e: float) -> tuple[float, float]:
-    """Normalised longitudinal force f(κ) in [-1, 1] and its slope df/dκ (magic formula, D = 1)."""
-    bk = b * kappa
-    phi = bk - e * (bk - math.atan(bk))
-    ang = c * math.atan(phi)
-    dphi = b * (1.0 - e) + e * b / (1.0 + bk * bk)
-    return math.sin(ang), math.cos(ang) * c / (1.0 + phi * phi) * dphi
-
-
-@dataclass(frozen=True, slots=True)
-class VehicleInputs:
-    tyre_force_n: float  # sum of the four tyres' longitudinal forces
-    grade_pct: float
-    crr: float  # weighted rolling-resistance coefficient under the four wheels
-
-
-@dataclass(frozen=True, slots=True)
-class VehicleOutputs:
-    speed_mps: float
-    accel_mps2: float
-
-
-def resistance_n(cal: VehicleCalibration, v_mps: float, grade_pct: float, crr: float) -> float:
-    """Drag + rolling resistance (opposing motion, smooth through zero) + grade, in N along +x."""
-    theta = math.atan(grade_pct / 100.0)
-    mg = cal.mass_kg * G
-    roll = crr * mg * math.cos(theta) * max(-1.0, min(1.0, v_mps / 0.05))
-    aero = 0.5 * cal.air_density_kg_m3 * cal.cda_m2 * v_mps * abs(v_mps)
-    return roll + aero + mg * math.sin(theta)
-
-
-class Vehicle:
-    """The body alone (point mass along the road); the plant integrates it with the wheels."""
-
-    def __init__(self, cal: VehicleCalibration) -> None:
-        self.cal = cal
-        self.speed_mps = 0.0
-
-    def step(self, dt_s: float, inputs: VehicleInputs) -> VehicleOutputs:
-        resist = resistance_n(self.cal, self.speed_mps, inputs.grade_pct, inputs.crr)
-        a = (inputs.tyre_force_n - resist) / self.cal.mass_kg
-        self.speed_mps += a * dt_s
-        return VehicleOutputs(self.speed_mps, a)

@@ -21,7 +21,7 @@ import pytest
 from distributed import Client
 from rich.console import Console
 
-from hil.sweep.cluster import connect
+from hil.sweep.cluster import check_workers, connect
 from hil.sweep.plan import RECORD_FILE
 from hil.sweep.sweeper import SweepResult, check_sweep, run_checked
 from tests.sweep.helpers import VIRTUAL_RIG, sweep_file
@@ -45,6 +45,10 @@ def test_the_local_cluster_listens_on_loopback_only(client: Client) -> None:
     processes = [psutil.Process(), *psutil.Process().children(recursive=True)]
     listening = {c.laddr.ip for p in processes for c in p.net_connections("inet") if c.status == psutil.CONN_LISTEN}
     assert listening == {"127.0.0.1"}
+
+
+def test_every_worker_is_checked_for_this_hil_version(client: Client) -> None:
+    assert check_workers(client) == 2
 
 
 def test_every_variant_and_the_base_run_on_every_stage_into_one_table(client: Client, tmp_path: Path) -> None:
