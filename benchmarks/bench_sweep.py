@@ -3,9 +3,10 @@
     python benchmarks/bench.py --only sweep
     python benchmarks/bench_sweep.py --sweep-stage-s 20
 
-The same sweep (a 3 x 3 grid on the standing start, plus the base) runs once per cluster size into
-a fresh folder (nothing resumed); the rate counts runs from submission to the last result, so
-cluster start-up is reported apart. Efficiency = ratio / workers (1.0 = perfect scaling).
+The same sweep (a 3 x 3 grid plus the base, on the standing start and the fast limiter stage) runs
+once per cluster size into a fresh folder (nothing resumed); the rate counts runs from submission
+to the last result on warmed-up workers, so cluster start-up is reported apart.
+Efficiency = ratio / workers (1.0 = perfect scaling).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from rich.console import Console
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hil.sweep.cluster import connect  # noqa: E402
+from hil.sweep.cluster import check_workers, connect  # noqa: E402
 from hil.sweep.sweeper import check_sweep, run_checked  # noqa: E402
 
 RIG = ROOT / "rigs" / "virtual.toml"
@@ -33,7 +34,7 @@ Figures = dict[str, float]
 def _sweep_file(folder: Path, stage_s: float) -> Path:
     data = {
         "base": str(ROOT / "calibrations" / "rally.toml"),
-        "stages": [str(ROOT / "stages" / "standing_start.yaml")],
+        "stages": [str(ROOT / "stages" / "standing_start.yaml"), str(ROOT / "stages" / "fast_limiter.yaml")],
         "parameters": {"tcu.shift.power_on_up.inertia_ms": [60, 80, 100], "tcu.upshift_cut_pct": [10, 20, 30]},
         "duration_s": stage_s,
     }
@@ -50,6 +51,7 @@ def bench_sweep(stage_s: float, worker_counts: tuple[int, ...] = (1, 2)) -> Figu
             checked = check_sweep(path, Path(tmp) / f"out-{n}", RIG)
             t0 = time.perf_counter()
             with connect(None, n, dashboard=False) as client:
+                check_workers(client)  # also loads the run code on every worker: the rate counts runs only
                 started = time.perf_counter() - t0
                 result = run_checked(checked, client, Console(file=io.StringIO()))
             runs = result.collected.ran

@@ -11,9 +11,10 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from hil import __version__, logs
+from hil import logs
 from hil.errors import HilError
 from hil.runtime.outcome import SIGNAL_EXIT
+from hil.version import __version__
 
 INTERNAL_ERROR_EXIT = 3
 log = logs.log
@@ -27,7 +28,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "compare": ("hil.commands.compare", "compare the KPIs of two results folders (exit 1 on a regression)"),
     "regress": ("hil.commands.regress", "run a stage suite with a candidate calibration and judge every KPI"),
     "init": ("hil.commands.init", "write a starter rig folder (rigs, DBC, calibrations, stages)"),
+    "analyze": ("hil.commands.analyze", "turn a recorded bus log into a results folder (KPIs, events, verdicts)"),
     "sweep": ("hil.commands.sweep", "run calibration variants over stages on a Dask cluster, one results table"),
+    "diag": ("hil.commands.diag", "UDS tester: read/clear DTCs, read DIDs, change session"),
 }
 
 
@@ -62,7 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(args_in)
     except SystemExit as exc:  # argparse exits 2 on bad flags, 0 on --help
         return int(exc.code or 0)
-    logs.setup(args.top_verbose + args.verbose - args.top_quiet - args.quiet)
+    verbosity = args.top_verbose + args.verbose - args.top_quiet - args.quiet
+    logs.setup(min(verbosity, -1) if getattr(args, "json", False) else verbosity)  # --json: stdout is the JSON
     try:
         return int(args.handler(args))
     except HilError as exc:

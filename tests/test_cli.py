@@ -118,3 +118,11 @@ def test_check_reports_problems_on_stderr(tmp_path: Path, capsys: pytest.Capture
     assert main(["check", str(rig)]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.startswith(f"error: {rig}")
+
+
+def test_frames_hil_sends_carry_the_rigs_channel_into_the_log(tmp_path: Path) -> None:
+    channel = unique_channel()
+    assert main(["run", "-q", "--duration", "0.1", "--out", str(tmp_path / "r"), "--channel", channel]) == 0
+    with can.LogReader(str(tmp_path / "r" / "can.log")) as reader:
+        channels = {msg.channel for msg in reader}
+    assert channels == {channel}

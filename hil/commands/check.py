@@ -12,6 +12,7 @@ from hil.config.rig import load_rig
 from hil.errors import ConfigError
 from hil.logs import log
 from hil.mqtt.config import check_files as check_mqtt_files
+from hil.results import summaries
 from hil.runtime.prepare import check_timeouts
 from hil.stage.loader import load_stage
 
@@ -21,6 +22,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                        description="Validate a rig file and the DBC, calibration and stage it names. "
                                    "Exit 0 when all is well, 2 with one line per problem.")
     p.add_argument("rig", type=Path, help="rig file (TOML)")
+    p.add_argument("--json", action="store_true", help="print one JSON summary on stdout (problems stay on stderr)")
     p.set_defaults(handler=run)
 
 
@@ -28,6 +30,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         rig = load_rig(args.rig)
     except ConfigError as exc:
+        if args.json:
+            summaries.print_json({"rig": str(args.rig), "ok": False, "problems": exc.lines(), "found": []})
         for line in exc.lines():
             log.error("%s", line)
         return 2
@@ -59,6 +63,9 @@ def run(args: argparse.Namespace) -> int:
         if mqtt is not None:
             attempt("mqtt", lambda: f"{check_mqtt_files(mqtt, rig.path, frozenset(codec[0].specs))} "
                                     f"{mqtt.prefix_for(rig.name)}")
+    if args.json:
+        summaries.print_json({"rig": str(rig.path), "ok": not problems, "problems": problems, "found": found,
+                              "emulate": list(rig.spec.rig.emulate)})
     for line in problems:
         log.error("%s", line)
     if problems:

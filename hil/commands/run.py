@@ -10,6 +10,7 @@ from pathlib import Path
 from hil.commands.common import add_bus_flags, add_out_flags, default_rig, parse_nodes
 from hil.config.rig import load_rig
 from hil.logs import log
+from hil.results import summaries
 from hil.results.latency import HandbrakeLatencyObserver
 from hil.results.outdir import prepare_out_dir
 from hil.results.progress import run_progress
@@ -31,7 +32,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_out_flags(p, "results folder", "runs/<rig>-<stage>-<time>")
     p.add_argument("--duration", type=float, metavar="S", help="simulated seconds (default: stage length)")
     p.add_argument("--emulate", help="comma-separated nodes to emulate (overrides the rig)")
-    p.add_argument("--mqtt", metavar="HOST[:PORT]", help="MQTT broker for telemetry and commands (overrides [mqtt])")
+    p.add_argument("--mqtt", metavar="HOST[:PORT]|mqtt[s]://HOST[:PORT]",
+                   help="MQTT broker for telemetry and commands (overrides [mqtt])")
+    p.add_argument("--json", action="store_true", help="print one JSON summary on stdout (and nothing else)")
+    p.add_argument("--markdown", type=Path, metavar="FILE", help="append a Markdown summary (CI step page)")
     add_bus_flags(p)
     p.set_defaults(handler=run)
 
@@ -59,15 +63,24 @@ def run(args: argparse.Namespace) -> int:
     h = the_rig.health
     log.info("frames: %d sent, %d received, %d bad, %d bus errors", h.frames_tx, h.frames_rx, h.bad_frames,
              h.tx_errors + h.rx_errors)
+    if the_rig.bridge is not None:
+        log.info("%s", the_rig.bridge.summary())
     log.info("results: %s  (report: %s)", out, write_run_report(out))
     code = outcome.signal_exit_code
     if code is not None:
         log.warning("interrupted by %s after %.1f of %.1f s: expectations not judged", outcome.reason,
                     outcome.reached_ns / 1e9, (outcome.target_ns or 0) / 1e9)
-        return code
-    for v in results.verdicts:
-        log.info("%s  %s: %s", "pass" if v.passed else "FAIL", v.name, v.detail)
-    return 1 if results.failed else 0
+    else:
+        for v in results.verdicts:
+            log.info("%s  %s: %s", "pass" if v.passed else "FAIL", v.name, v.detail)
+        code = 1 if results.failed else 0
+    if args.json or args.markdown:
+        doc = summaries.run_json(the_rig.run_info(outcome), results.kpi.kpis(), results.verdicts, out, code)
+        if args.json:
+            summaries.print_json(doc)
+        if args.markdown:
+            summaries.append_markdown(args.markdown, summaries.run_markdown(doc))
+    return code
 
 
 async def _run(prep: Prepared, out: Path, *observers: RunSummary | HandbrakeLatencyObserver) -> Rig:

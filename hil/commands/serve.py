@@ -46,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
     outcome, h = the_rig.outcome, the_rig.health
     assert outcome is not None
     lat = the_rig.run_info(outcome).get("lateness_ms", {})
+    if the_rig.bridge is not None:
+        log.info("%s", the_rig.bridge.summary())
     log.info("stopped after %.1f s (%s): %d sent, %d received, %d bad, %d tx errors, %d rx errors; "
              "lateness p99 %.3f ms", outcome.reached_ns / 1e9, outcome.reason, h.frames_tx, h.frames_rx,
              h.bad_frames, h.tx_errors, h.rx_errors, lat.get("p99", 0))

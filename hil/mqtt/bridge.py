@@ -63,6 +63,8 @@ class MqttBridge:
     def __init__(
         self, cfg: MqttSection, *, rig_name: str, rig_file: Path, session: Session, player: StagePlayer,
         calibration: RunningCalibration, set_calibration: Callable[[str, Value], dict[str, Any]],
+        inject_fault: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        clear_fault: Callable[[str], bool] | None = None,
     ) -> None:
         self.cfg = cfg
         self.rig_name = rig_name
@@ -73,10 +75,11 @@ class MqttBridge:
         self.topics = Topics(cfg.prefix_for(rig_name))
         self.outbox = Outbox(cfg.queue_size)
         self.stats = LinkStats()
+        self._outage_reported = False
         self.commands = Commands(CommandContext(
             player=player, set_calibration=set_calibration,
             stages_dir=resolve(rig_file.parent, cfg.stages_dir), now_ns=session.clock.now_ns,
-            on_event=self.publish_event, codec=session.codec,
+            on_event=self.publish_event, codec=session.codec, inject_fault=inject_fault, clear_fault=clear_fault,
         ), max_payload_bytes=cfg.max_payload_kib * 1024)
         # message -> telemetry period (0: every frame, for event messages); absent: not published
         self._period_ns: dict[str, int] = {}
@@ -219,6 +222,14 @@ class MqttBridge:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(quit_.wait(), STATUS_POLL_S)
 
+    def summary(self) -> str:
+        """For the end of a run: where it published, how much, and what it had to drop."""
+        ob, st = self.outbox, self.stats
+        state = "connected" if st.connected else (f"not reached ({st.last_error})" if not st.connects else "lost")
+        return (f"mqtt {self.cfg.host}:{self.cfg.port}{' (TLS)' if self.cfg.tls else ''}: {st.published} published, "
+                f"{ob.telemetry_dropped} telemetry and {ob.events_dropped} events dropped, "
+                f"{st.connects} connect(s), {st.connection_losses} loss(es); {state}")
+
     # ---- broker side ---------------------------------------------------------------------
 
     def _client(self) -> aiomqtt.Client:
@@ -227,7 +238,7 @@ class MqttBridge:
         if cfg.tls is not None:
             base = self.rig_file.parent
             tls = aiomqtt.TLSParameters(
-                ca_certs=str(resolve(base, cfg.tls.ca_file)),
+                ca_certs=str(resolve(base, cfg.tls.ca_file)) if cfg.tls.ca_file else None,  # None: system CAs
                 certfile=str(resolve(base, cfg.tls.cert_file)) if cfg.tls.cert_file else None,
                 keyfile=str(resolve(base, cfg.tls.key_file)) if cfg.tls.key_file else None,
                 cert_reqs=ssl.CERT_REQUIRED,
@@ -299,6 +310,9 @@ class MqttBridge:
                 async with self._client() as client:
                     self.stats.connected = True
                     self.stats.connects += 1
+                    if self._outage_reported:
+                        log.warning("MQTT broker %s:%d reached again", self.cfg.host, self.cfg.port)
+                    self._outage_reported = False
                     delay = self.cfg.reconnect_min_s
                     try:
                         await self._connected(client, quit_)
@@ -309,6 +323,11 @@ class MqttBridge:
                 self.stats.last_error = str(group.exceptions[0])
             if not lost:
                 return
+            if not self._outage_reported:  # once per outage, on stderr: the run itself goes on
+                self._outage_reported = True
+                log.warning("MQTT broker %s:%d %s: %s; the run goes on, retrying in the background",
+                            self.cfg.host, self.cfg.port, "lost" if self.stats.connects else "unreachable",
+                            self.stats.last_error)
             self.stats.connection_losses += 1
             # exponential backoff with jitter: a fleet of rigs does not reconnect in lockstep
             pause = delay * (0.5 + random.random() / 2)

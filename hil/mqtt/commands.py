@@ -55,7 +55,13 @@ class CalibrationWrite(_Request):
 
 
 class FaultInject(_Request):
+    """The fields of a stage file's fault (hil.bus.faults.FaultSpec), checked by the Rig; `at` from now."""
+
     model_config = ConfigDict(frozen=True, extra="allow", strict=True)
+
+
+class FaultClear(_Request):
+    fault_id: str = Field(pattern=r"^F[0-9]{1,9}$")
 
 
 SCHEMAS: dict[str, type[_Request]] = {
@@ -63,6 +69,7 @@ SCHEMAS: dict[str, type[_Request]] = {
     "stage/stop": StageStop,
     "calibration/set": CalibrationWrite,
     "fault/inject": FaultInject,
+    "fault/clear": FaultClear,
 }
 
 
@@ -97,6 +104,9 @@ class CommandContext:
     now_ns: Callable[[], int]
     on_event: Callable[[str, dict[str, Any]], None] = lambda kind, fields: None
     codec: Codec | None = None  # binds a stage's expectations to the DBC
+    # the Rig's fault injection: fields -> reply (FaultError if invalid); fault id -> cleared?
+    inject_fault: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    clear_fault: Callable[[str], bool] | None = None
 
 
 class Commands:
@@ -108,6 +118,7 @@ class Commands:
         self._replies: OrderedDict[str, bytes] = OrderedDict()
         self.handled = 0
         self.rejected = 0
+        self._stage_faults: list[str] = []  # faults the playing stage injected: they end with it
 
     def handle(self, name: str, payload: bytes) -> bytes:
         """Both halves at once (tests, tools): the bridge runs `prepare` in a thread."""
@@ -194,21 +205,55 @@ class Commands:
             return self._stage_stop()
         if isinstance(request, CalibrationWrite):
             return self._calibration_set(request)
-        raise CommandError("not_supported", "fault injection is not available in this build (no fault model yet)")
+        if isinstance(request, FaultInject):
+            return self._fault_inject(request)
+        if isinstance(request, FaultClear):
+            return self._fault_clear(request)
+        raise CommandError("not_supported", f"no handler for {type(request).__name__}")
+
+    # ---- faults ----------------------------------------------------------------------------
+
+    def _fault_inject(self, req: FaultInject) -> dict[str, Any]:
+        if self.ctx.inject_fault is None:
+            raise CommandError("not_supported", "this session has no fault injector")
+        try:
+            return self.ctx.inject_fault(dict(req.model_extra or {}))
+        except ConfigError as exc:  # FaultError: unknown message/signal/kind, bad value; nothing applied
+            raise CommandError("invalid", str(exc)) from None
+
+    def _fault_clear(self, req: FaultClear) -> dict[str, Any]:
+        if self.ctx.clear_fault is None:
+            raise CommandError("not_supported", "this session has no fault injector")
+        if not self.ctx.clear_fault(req.fault_id):
+            raise CommandError("not_found", f"no live fault {req.fault_id}")
+        return {"fault_id": req.fault_id, "cleared": True}
 
     # ---- stage ---------------------------------------------------------------------------
 
     def _stage_start(self, timeline: Timeline) -> dict[str, Any]:
         ctx = self.ctx
+        if timeline.faults and ctx.inject_fault is None:
+            raise CommandError("not_supported", f"stage {timeline.name} has faults and this session has no injector")
         now = ctx.now_ns()
         previous = ctx.player.timeline
         if previous is not None and not ctx.player.finished(now):
             ctx.on_event("stage_end", {"stage": previous.name, "reason": "replaced",
                                        "elapsed_s": ctx.player.elapsed_ns(now) / 1e9})
+        self._end_stage_faults()
         ctx.player.start(timeline, now)
+        if ctx.inject_fault is not None:  # checked against the DBC when the stage loaded; times from now
+            self._stage_faults = [ctx.inject_fault(f.model_dump(exclude_none=True))["fault_id"]
+                                  for f in timeline.faults]
         ctx.on_event("stage_start", {"stage": timeline.name, "duration_s": timeline.duration_ns / 1e9,
                                      "t_s": now / 1e9})
-        return {"stage": timeline.name, "duration_s": timeline.duration_ns / 1e9, "started_at_s": now / 1e9}
+        return {"stage": timeline.name, "duration_s": timeline.duration_ns / 1e9, "started_at_s": now / 1e9,
+                "faults": list(self._stage_faults)}
+
+    def _end_stage_faults(self) -> None:
+        if self.ctx.clear_fault is not None:
+            for fault_id in self._stage_faults:
+                self.ctx.clear_fault(fault_id)
+        self._stage_faults = []
 
     def _find_stage(self, spec: str) -> Timeline:
         root = self.ctx.stages_dir.resolve()
@@ -237,6 +282,7 @@ class Commands:
         now = ctx.now_ns()
         previous = ctx.player.timeline
         ctx.player.stop()
+        self._end_stage_faults()
         if previous is None:
             return {"stage": None, "was_playing": False}
         ctx.on_event("stage_end", {"stage": previous.name, "reason": "stopped",

@@ -18,23 +18,26 @@ import asyncio
 import contextlib
 import time
 import traceback
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import can
 
-from hil import __version__
+from hil import extras
 from hil.bus.codec import Codec
 from hil.bus.echo import ECHOING_INTERFACES, OwnEchoes
+from hil.bus.faults import FaultEvent, FaultSpec, parse_fault
 from hil.bus.health import BusHealth
 from hil.bus.pump import ReceivePump
 from hil.bus.recorder import Recorder
 from hil.config.overrides import RunningCalibration, Value
+from hil.diag.node import DiagnosedNode
+from hil.diag.wiring import Diagnostics, wire
 from hil.errors import HilError, UsageError
 from hil.nodes.registry import build_nodes
-from hil.results.events import Event, EventDetector
+from hil.results.events import Event, EventDetector, EventKind
 from hil.results.folder import RunResults, kpi_settings, write_run_info
 from hil.results.outdir import inside
 from hil.results.progress import ProgressObserver, Report
@@ -45,6 +48,7 @@ from hil.runtime.prepare import Prepared, open_bus
 from hil.runtime.session import FrameObserver, Session
 from hil.runtime.stop import StopSignals
 from hil.stage.player import StagePlayer
+from hil.version import __version__
 
 if TYPE_CHECKING:
     from hil.mqtt.bridge import MqttBridge
@@ -81,6 +85,7 @@ class Rig:
         self._bus: can.BusABC | None = None
         self._recorder: Recorder | None = None
         self._session: Session | None = None
+        self._diag: Diagnostics | None = None
         self._pump: ReceivePump | None = None
         self._exits: contextlib.AsyncExitStack | None = None
         self._task_group: asyncio.TaskGroup
@@ -111,7 +116,8 @@ class Rig:
 
     @property
     def nodes(self) -> list[NodeModel]:
-        return self.session.nodes
+        """The node bindings (a diagnosed controller's own binding, not its diagnostics wrapper)."""
+        return [n.node if isinstance(n, DiagnosedNode) else n for n in self.session.nodes]
 
     @property
     def bus(self) -> can.BusABC:
@@ -139,11 +145,50 @@ class Rig:
         old, new = self.calibration.set(key, value)
         section = key.split(".", 1)[0]
         applied = []
-        for node in self.nodes:
+        for node in self.session.nodes:  # a diagnosed controller's wrapper passes it on
             if section in node.accepts:
                 node.apply_calibration(self.calibration.values)
                 applied.append(node.name)
         return {"key": key, "old": old, "new": new, "applied_to": applied}
+
+    # ---- faults and diagnostics ------------------------------------------------------------
+
+    @property
+    def diagnostics(self) -> Diagnostics:
+        """The run's fault injector, bus gate and diagnosed controllers (UDS servers, DTCs)."""
+        if self._diag is None:
+            raise UsageError("the rig is not open: use `with Rig(...)` or `async with Rig(...)`")
+        return self._diag
+
+    def inject_fault(self, fault: FaultSpec | Mapping[str, Any]) -> str:
+        """Inject a fault (a FaultSpec, or its fields as in a stage file); its `at` counts from now.
+        FaultError, and nothing applied, if it does not fit the DBC. Returns the fault id."""
+        spec = fault if isinstance(fault, FaultSpec) else parse_fault(fault, self.codec, file="<api>")
+        injected = self.diagnostics.injector.inject(spec, self.clock.now_ns(), file="<api>")
+        self.session.gate_changed()
+        return injected.fault_id
+
+    def clear_fault(self, fault_id: str) -> bool:
+        """End a fault now (False if there is no such live fault)."""
+        cleared = self.diagnostics.injector.clear(fault_id, self.clock.now_ns())
+        self.session.gate_changed()
+        return cleared
+
+    def _inject_for_mqtt(self, fields: dict[str, Any]) -> dict[str, Any]:
+        spec = parse_fault(fields, self.codec, file="fault/inject")
+        fault_id = self.inject_fault(spec)
+        now = self.clock.now_ns() - self.start_ns
+        end = None if spec.for_ns is None else (now + spec.at_ns + spec.for_ns) / 1e9
+        return {"fault_id": fault_id, "starts_at_s": (now + spec.at_ns) / 1e9, "ends_at_s": end, **spec.summary()}
+
+    def _fault_event(self, event: FaultEvent) -> None:
+        self.events.record(EventKind(event.name), event.t_ns, event.fields)
+
+    def _rebuild_node(self, name: str) -> NodeModel:
+        """A controller after ECUReset: its model from scratch, with the run's calibration now."""
+        (node,) = build_nodes(frozenset({name}), self.prepared.calibration, self.player)
+        node.apply_calibration(self.calibration.values)
+        return node
 
     def stop(self, reason: str = "stopped") -> None:
         """Ask a running `run()` to end at the next step (thread-unsafe: call on the loop)."""
@@ -164,13 +209,20 @@ class Rig:
             self._recorder = Recorder(inside(self.out, spec.rig.log, str(rig.path), "rig.log"))
         models = self._models if self._models is not None else build_nodes(
             rig.emulate, prep.calibration, self.player)
+        diag = self._diag = wire(models, prep.codec, rig.emulate, vin=spec.rig.vin,
+                                 calibration_sha256=prep.calibration.sha256,
+                                 limp_c=prep.calibration.values.tcu.thermal.limp_c, rebuild=self._rebuild_node)
         session = self._session = Session(
-            prep.codec, self._bus, clock, models, emulate=rig.emulate, recorder=self._recorder,
+            prep.codec, self._bus, clock, diag.nodes, emulate=rig.emulate, recorder=self._recorder,
             timeouts_ms=dict(spec.timeouts_ms), offsets_ms={k: v.offset_ms for k, v in spec.nodes.items()},
             max_delta_counter=spec.e2e.max_delta_counter,
             echoes=OwnEchoes() if spec.bus["interface"] in ECHOING_INTERFACES else None,
+            channel=str(spec.bus["channel"]) if spec.bus.get("channel") is not None else None,
         )
         session.observe(self.events)
+        session.set_gate(diag.gate, self._fault_event)
+        for fault in prep.stage.faults:  # times from the stage start, which is the session start
+            diag.injector.inject(fault, session.start_ns, file=str(prep.rig.spec.rig.stage or "<stage>"))
         if self.out is not None and self._want_results:
             self.results = RunResults(self.out, kpi_settings(prep.calibration), signal_trace=self._want_trace,
                                       stage=prep.stage)
@@ -187,11 +239,15 @@ class Rig:
         cfg = self.prepared.rig.spec.mqtt
         if cfg is None or not self._want_mqtt:
             return
+        if not extras.available("mqtt"):
+            extras.skipped("mqtt", f"MQTT to {cfg.host}:{cfg.port}")
+            return
         from hil.mqtt.bridge import MqttBridge  # noqa: PLC0415 (aiomqtt loads only for rigs that use it)
 
         bridge = self.bridge = MqttBridge(
             cfg, rig_name=self.prepared.rig.name, rig_file=self.prepared.rig.path, session=self.session,
-            player=self.player, calibration=self.calibration, set_calibration=self.set_calibration)
+            player=self.player, calibration=self.calibration, set_calibration=self.set_calibration,
+            inject_fault=self._inject_for_mqtt, clear_fault=self.clear_fault)
         self.observe(bridge)
         self.on_event(bridge.on_event)
 

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 from distributed import Client, LocalCluster
 
-from hil import __version__
 from hil.errors import UsageError
+from hil.version import __version__
 
 LOOPBACK = "127.0.0.1"
 DASHBOARD = f"{LOOPBACK}:8787"  # Dask's usual port; it picks another if that one is taken
@@ -51,7 +51,8 @@ def dashboard_line(client: Client, enabled: bool) -> str:
 
 
 def check_workers(client: Client) -> int:
-    """Every worker runs this d7xr-hil version (a run elsewhere would not be this run); returns their number."""
+    """Every worker runs this d7xr-hil version and can load the run code (a broken install fails here,
+    not in every job; the first job then starts warm); returns the number of workers."""
     try:
         versions: dict[str, str] = client.run(_hil_version)
     except Exception as exc:  # the worker could not even load the function: no hil there
@@ -65,4 +66,6 @@ def check_workers(client: Client) -> int:
 
 
 def _hil_version() -> str:
+    import hil.sweep.job  # noqa: F401, PLC0415  (on the worker: the Rig, models, results writers)
+
     return __version__
