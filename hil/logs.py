@@ -40,3 +40,8 @@ def setup(verbosity: int) -> None:
     log.addHandler(_ConsoleHandler())
     log.setLevel(level)
     log.propagate = False
+
+
+def quiet() -> bool:
+    """-q was given: commands that print tables (rich) print nothing but problems."""
+    return log.getEffectiveLevel() > logging.INFO

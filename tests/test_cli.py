@@ -126,3 +126,26 @@ def test_frames_hil_sends_carry_the_rigs_channel_into_the_log(tmp_path: Path) ->
     with can.LogReader(str(tmp_path / "r" / "can.log")) as reader:
         channels = {msg.channel for msg in reader}
     assert channels == {channel}
+
+
+def test_quiet_compare_prints_no_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "r"
+    assert main(["run", "-q", "--duration", "1", "--out", str(out), "--channel", unique_channel()]) == 0
+    assert main(["compare", "-q", str(out), str(out)]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_check_warns_that_an_mf4_log_needs_its_extra(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.support import ROOT
+
+    rig = tmp_path / "rig.toml"
+    rig.write_text(VIRTUAL_RIG.read_text().replace('log = "can.log"', 'log = "can.mf4"').replace('"../', f'"{ROOT}/'))
+    code = ("import sys\nsys.modules['asammdf'] = None\nfrom hil.cli import main\n"
+            f"sys.exit(main(['check', {str(rig)!r}]))\n")
+    done = subprocess.run([sys.executable, "-c", code], env={"PYTHONPATH": str(ROOT)}, capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0
+    assert "warning: log can.mf4: needs the [mf4] extra" in done.stderr

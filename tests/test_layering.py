@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("results", ("hil.results",)),
     ("prepare", ("hil.runtime.prepare",)),
     ("services", ("hil.mqtt", "hil.diag")),
-    ("rig", ("hil.runtime.rig",)),
+    ("rig", ("hil.runtime.rig", "hil.runtime.ending")),
     ("orchestration", ("hil.runtime.suite", "hil.sweep", "hil.api", "hil.testing")),
     ("commands", ("hil.commands",)),
     ("entry points", ("hil.cli", "hil.__main__")),

@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
+from hil import extras
 from hil.bus.codec import Codec
 from hil.config.calibration import load_calibration
 from hil.config.rig import load_rig
@@ -66,6 +67,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         summaries.print_json({"rig": str(rig.path), "ok": not problems, "problems": problems, "found": found,
                               "emulate": list(rig.spec.rig.emulate)})
+    if Path(rig.spec.rig.log).suffix == ".mf4" and not extras.available("mf4"):
+        log.warning("log %s: needs the [mf4] extra (pip install 'd7xr-hil[mf4]'); hil run would skip it",
+                    rig.spec.rig.log)
     for line in problems:
         log.error("%s", line)
     if problems:

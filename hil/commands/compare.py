@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from hil import logs
 from hil.results import summaries
 from hil.results.compare import StageComparison, Status, compare_folders, fmt, junit_suites, load_tolerances
 from hil.results.junit import write_junit
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
 def finish(comparisons: list[StageComparison], report: Path | None, tol_path: str,
            console: Console | None = None) -> int:
     """Print the tables, write the report if asked; the exit code (0 ok, 1 regression)."""
-    console = console or Console(width=160)
+    console = console or Console(width=160, quiet=logs.quiet())
     for comp in comparisons:
         print_table(comp, console)
     failed = [c for c in comparisons if c.failed]

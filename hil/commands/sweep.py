@@ -13,6 +13,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from hil import logs
 from hil.commands.common import default_rig
 from hil.errors import UsageError
 
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     except ImportError as exc:
         raise UsageError(f"hil sweep needs Dask ({exc.name} is missing): pip install 'd7xr-hil[sweep]'") from None
     out: Path = args.out or Path("runs") / f"sweep-{args.sweep.stem}"
-    console = Console(width=160)
+    console = Console(width=160, quiet=logs.quiet())
     checked = check_sweep(args.sweep, out, default_rig())  # every variant and stage, before any cluster
     console.print(f"sweep {args.sweep}: {len(checked.variants) - 1} variant(s) + base x "
                   f"{len(checked.sweep.stages)} stage(s) -> {out}")

@@ -3,13 +3,12 @@
     async with Rig(prepared, out=folder) as rig:    # opens bus, log, observers, bridge, pump
         outcome = await rig.run()                    # to the stage's end, a stop, or a signal
 
-Every run is assembled here and nowhere else (`hil run`, `hil serve`, `hil regress` workers, the
-tests). Observers register through `observe`/`on_event`; live calibration writes go through
-`set_calibration` to the nodes that declare the section. Teardown runs in one order on every
-exit path (end, exception, SIGINT/SIGTERM, cancellation):
-    1 stop stepping nodes   2 drain the pump   3 close the CAN log   4 finish observers (verdicts
-    only if the stage reached its end)   5 run.json   6 final MQTT status   7 close the bus
-Virtual time can also be stepped synchronously (`with Rig(p) as rig: rig.advance(t_ns)`).
+Every run is assembled here and nowhere else; observers register through `observe`/`on_event`,
+live calibration writes go through `set_calibration` to the nodes that declare the section.
+Teardown, in this order on every exit path (end, exception, SIGINT/SIGTERM, cancellation):
+1 stop the nodes, 2 drain the pump, 3 close the CAN log, 4 finish observers (verdicts only at the
+stage's end), 5 run.json, 6 final MQTT status, 7 close the bus. Virtual time can also be stepped
+by hand: `with Rig(p) as rig: rig.advance(t_ns)`.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-import traceback
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
@@ -35,25 +33,25 @@ from hil.bus.recorder import Recorder
 from hil.config.overrides import RunningCalibration, Value
 from hil.diag.node import DiagnosedNode
 from hil.diag.wiring import Diagnostics, wire
-from hil.errors import HilError, UsageError
+from hil.errors import UsageError
 from hil.nodes.registry import build_nodes
 from hil.results.events import Event, EventDetector, EventKind
 from hil.results.folder import RunResults, kpi_settings, write_run_info
 from hil.results.outdir import inside
 from hil.results.progress import ProgressObserver, Report
 from hil.runtime.clock import Clock, RealTimeClock, VirtualClock
+from hil.runtime.ending import ERROR_LOG, log_error, run_info, stop_reason
 from hil.runtime.node import NodeModel
 from hil.runtime.outcome import RunOutcome
 from hil.runtime.prepare import Prepared, open_bus
 from hil.runtime.session import FrameObserver, Session
 from hil.runtime.stop import StopSignals
 from hil.stage.player import StagePlayer
-from hil.version import __version__
 
 if TYPE_CHECKING:
     from hil.mqtt.bridge import MqttBridge
 
-ERROR_LOG = "hil.log"
+__all__ = ["ERROR_LOG", "Rig"]
 _STAGE_END = -1  # `until_ns` default: the rig's duration (its --duration, else the stage's length)
 
 
@@ -177,9 +175,7 @@ class Rig:
     def _inject_for_mqtt(self, fields: dict[str, Any]) -> dict[str, Any]:
         spec = parse_fault(fields, self.codec, file="fault/inject")
         fault_id = self.inject_fault(spec)
-        now = self.clock.now_ns() - self.start_ns
-        end = None if spec.for_ns is None else (now + spec.at_ns + spec.for_ns) / 1e9
-        return {"fault_id": fault_id, "starts_at_s": (now + spec.at_ns) / 1e9, "ends_at_s": end, **spec.summary()}
+        return {"fault_id": fault_id, **spec.window_s(self.clock.now_ns() - self.start_ns), **spec.summary()}
 
     def _fault_event(self, event: FaultEvent) -> None:
         self.events.record(EventKind(event.name), event.t_ns, event.fields)
@@ -314,8 +310,7 @@ class Rig:
         if self._failure is not None:  # a task of the run failed: the caller gets its error
             raise self._failure
         reached = self.session.clock.now_ns() - self.session.start_ns
-        self.outcome = self._outcome(reached, self._stop_reason or ("completed" if self._reached_end(reached)
-                                                                    else "stopped"))
+        self.outcome = self._outcome(reached, stop_reason(None, self._stop_reason, self._reached_end(reached)))
         return self.outcome
 
     async def _guard(self, work: Coroutine[Any, Any, object]) -> None:
@@ -362,26 +357,9 @@ class Rig:
         """How a run ended that left through an exception, or was only stepped with `advance`."""
         session = self._session
         reached = session.clock.now_ns() - session.start_ns if session is not None else 0
-        if exc is None:
-            reason = self._stop_reason or ("completed" if self._reached_end(reached) else "stopped")
-        elif isinstance(exc, asyncio.CancelledError):
-            reason = self._stop_reason or "cancelled"
-        elif isinstance(exc, KeyboardInterrupt):
-            reason = "SIGINT"
-        else:
-            reason = f"error: {exc}" if isinstance(exc, HilError) else f"error: {type(exc).__name__}: {exc}"
-            self._log_error(exc)
-        return self._outcome(reached, reason)
-
-    def _log_error(self, exc: BaseException) -> None:
-        """An unexpected error: its traceback goes into the results folder, the user gets one line."""
-        if self.out is None or isinstance(exc, HilError):
-            return
-        path = self.out / ERROR_LOG
-        with contextlib.suppress(OSError):
-            with path.open("a") as fh:
-                fh.write("".join(traceback.format_exception(exc)))
-            exc.add_note(f"traceback: {path}")
+        if exc is not None:
+            log_error(self.out, exc)
+        return self._outcome(reached, stop_reason(exc, self._stop_reason, self._reached_end(reached)))
 
     def _teardown_sync(self, outcome: RunOutcome) -> None:
         if self._closed:
@@ -407,39 +385,23 @@ class Rig:
                 self._close_bus()                         # 7
 
     def _finish_files(self, outcome: RunOutcome) -> None:
-        self._stop.set()                                    # 1 no node steps again
-        session = self._session
-        try:
-            if self._pump is not None:                      # 2 what is on the bus now is logged too
-                self._pump.stop()
-                if session is not None:
-                    session.drain()
-        finally:
-            try:
-                if self._recorder is not None:              # 3
-                    self._recorder.close()
-            finally:
-                try:
-                    if self.results is not None:            # 4
-                        self.results.finish(judge=outcome.reached_stage_end)
-                finally:
-                    if self.out is not None and session is not None:  # 5
-                        write_run_info(self.out, self.run_info(outcome))
+        """Steps 1-5 of the teardown; each step runs even if one before it failed."""
+        self._stop.set()                                                   # 1 no node steps again
+        session, out = self._session, self.out
+        with contextlib.ExitStack() as steps:  # callbacks run last-registered first: 2, 3, 4, 5
+            if out is not None and session is not None:                    # 5 run.json
+                steps.callback(lambda: write_run_info(out, self.run_info(outcome)))
+            if self.results is not None:                                   # 4 verdicts only at the stage end
+                steps.callback(self.results.finish, judge=outcome.reached_stage_end)
+            if self._recorder is not None:                                 # 3 the CAN log
+                steps.callback(self._recorder.close)
+            if self._pump is not None and session is not None:             # 2 what is on the bus now
+                steps.callback(session.drain)
+                steps.callback(self._pump.stop)
 
     def run_info(self, outcome: RunOutcome) -> dict[str, Any]:
-        prep, session = self.prepared, self.session
-        info: dict[str, Any] = {
-            "software_version": __version__,
-            "rig": prep.rig.name,
-            "time": prep.rig.spec.rig.time,
-            "stage": prep.stage.name,
-            "calibration": {**self.calibration.as_status(), "path": str(prep.calibration.path)},
-            **outcome.as_json(),
-            "bus_health": session.health.as_dict(),
-        }
-        if isinstance(session.clock, RealTimeClock):
-            info["lateness_ms"] = session.clock.lateness.summary_ms()
-        return info
+        """What `run.json` holds for this run ending with `outcome`."""
+        return run_info(self.prepared, self.calibration, self.session, outcome)
 
     def _close_bus(self) -> None:
         if self._closed:
