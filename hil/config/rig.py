@@ -31,7 +31,7 @@ class RigSection(Strict):
     calibration: str = "../calibrations/rally.toml"
     stage: str | None = None  # None: the embedded standing-start stage
     emulate: tuple[str, ...] = contract.NODES
-    duration_s: float | None = Field(default=None, gt=0, le=MAX_DURATION_S)
+    duration_s: float | None = Field(default=None, ge=0.001, le=MAX_DURATION_S)
     log: str = "can.log"
     vin: str = Field(default="SALEA7EU0T2000001", pattern=r"^[A-HJ-NPR-Z0-9]{17}$")  # UDS DID 0xF190
 

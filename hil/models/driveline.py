@@ -20,15 +20,15 @@ class DrivelineCalibration(Strict):
     converter_k_factor: float = Field(default=11.0, gt=1, le=50)  # E: rad/s per sqrt(Nm), docs/gearbox.md
     converter_stall_torque_ratio: float = Field(default=1.9, ge=1, le=3)  # E: 1.8-2.0
     converter_coupling_speed_ratio: float = Field(default=0.85, gt=0.5, lt=1)  # E
-    lockup_capacity_nm: float = Field(default=1400.0, gt=0, le=10000)  # E: lock-up clutch torque while slipping
-    lockup_ramp_ms: float = Field(default=300.0, gt=0, le=10000)  # E: lock-up pressure ramp, 0 -> capacity
+    lockup_capacity_nm: float = Field(default=1400.0, ge=1, le=10000)  # E: lock-up clutch torque while slipping
+    lockup_ramp_ms: float = Field(default=300.0, ge=1, le=10000)  # E: lock-up pressure ramp, 0 -> capacity
     input_inertia_kgm2: float = Field(default=0.06, ge=0.005, le=2)  # E: turbine + gearbox (CarSim 0.015 x 2 + gears)
     gearbox_efficiency: float = Field(default=0.98, gt=0.5, le=1)  # C: 0.98-0.99 per gear (ZF 8HP)
     axle_efficiency: float = Field(default=0.96, gt=0.5, le=1)  # C: docs/vehicle.md#longitudinal-plant
     propshaft_inertia_kgm2: float = Field(default=0.05, ge=0, le=2)  # E: per prop, incl. diff carrier
     # E: oncoming clutch torque (at the gearbox input) available to pull the input speed across in the
     # inertia phase: ~1,500 Nm for a 100 ms 1-2 shift with no torque cut (docs/gearbox.md#inertia-phase-physics).
-    oncoming_clutch_capacity_nm: float = Field(default=1600.0, gt=0, le=10000)
+    oncoming_clutch_capacity_nm: float = Field(default=1600.0, ge=1, le=10000)
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,7 +59,7 @@ class ShiftMapCalibration(Strict):
     pedal_pct: tuple[PedalPct, ...] = _PEDAL_PCT
     upshift_output_rpm: tuple[tuple[OutputRpm, ...], ...] = _default_rows(_UP_ENGINE_RPM, upper=False)
     downshift_output_rpm: tuple[tuple[OutputRpm, ...], ...] = _default_rows(_DOWN_ENGINE_RPM, upper=True)
-    min_hysteresis_output_rpm: float = Field(default=40.0, gt=0, le=5000)
+    min_hysteresis_output_rpm: float = Field(default=40.0, ge=1, le=5000)
 
     @field_validator("pedal_pct")
     @classmethod
@@ -118,15 +118,15 @@ class ShiftMapCalibration(Strict):
 class PhaseTimes(Strict):
     """Durations of one shift kind's clutch-to-clutch phases."""
 
-    fill_ms: float = Field(gt=0, le=2000)
-    torque_ms: float = Field(gt=0, le=2000)
-    inertia_ms: float = Field(gt=0, le=2000)
+    fill_ms: float = Field(ge=1, le=2000)
+    torque_ms: float = Field(ge=1, le=2000)
+    inertia_ms: float = Field(ge=1, le=2000)
 
 
 class ShiftTimesCalibration(Strict):
     """Phase durations per shift kind (defaults: the rally "Performance" column, docs/gearbox.md#shift-phases)."""
 
-    decision_ms: float = Field(default=20.0, gt=0, le=500)  # latch + CAN/solenoid scheduling, shown as FILL
+    decision_ms: float = Field(default=20.0, ge=1, le=500)  # latch + CAN/solenoid scheduling, shown as FILL
     power_on_up: PhaseTimes = PhaseTimes(fill_ms=40.0, torque_ms=30.0, inertia_ms=80.0)
     power_off_up: PhaseTimes = PhaseTimes(fill_ms=40.0, torque_ms=20.0, inertia_ms=110.0)
     power_on_down: PhaseTimes = PhaseTimes(fill_ms=40.0, torque_ms=20.0, inertia_ms=80.0)

@@ -32,13 +32,14 @@ class MqttSection(Strict):
     password: str | None = None
     tls: TlsSection | None = None
     topic_prefix: str | None = Field(default=None, pattern=TOPIC_PREFIX_PATTERN)  # default: hil/<rig>
-    rate_hz: float = Field(default=10.0, gt=0, le=1000)  # telemetry per message topic
+    rate_hz: float = Field(default=10.0, ge=0.01, le=1000)  # telemetry per message topic
     rates_hz: dict[str, RateHz] = {}  # per message; 0 turns a message's telemetry off
     queue_size: int = Field(default=2000, ge=10, le=1_000_000)
     keepalive_s: int = Field(default=30, ge=5, le=3600)
-    reconnect_min_s: float = Field(default=0.5, gt=0, le=60)
-    reconnect_max_s: float = Field(default=30.0, gt=0, le=3600)
-    status_period_s: float = Field(default=2.0, gt=0, le=3600)
+    reconnect_min_s: float = Field(default=0.5, ge=0.01, le=60)
+    reconnect_max_s: float = Field(default=30.0, ge=0.01, le=3600)
+    status_period_s: float = Field(default=2.0, ge=0.1, le=3600)
+    max_payload_kib: int = Field(default=64, ge=1, le=16_384)  # a larger command is refused unread
     stages_dir: str = "../stages"  # stage/start may only load files from here
 
     @field_validator("topic_prefix")

@@ -25,6 +25,7 @@ import can
 
 from hil import extras
 from hil.bus.codec import Codec
+from hil.bus.echo import ECHOING_INTERFACES, OwnEchoes
 from hil.bus.faults import FaultEvent, FaultSpec, parse_fault
 from hil.bus.health import BusHealth
 from hil.bus.pump import ReceivePump
@@ -212,6 +213,7 @@ class Rig:
             prep.codec, self._bus, clock, diag.nodes, emulate=rig.emulate, recorder=self._recorder,
             timeouts_ms=dict(spec.timeouts_ms), offsets_ms={k: v.offset_ms for k, v in spec.nodes.items()},
             max_delta_counter=spec.e2e.max_delta_counter,
+            echoes=OwnEchoes() if spec.bus["interface"] in ECHOING_INTERFACES else None,
             channel=str(spec.bus["channel"]) if spec.bus.get("channel") is not None else None,
             realtime=RealtimeSettings(spec.realtime.spin_us * 1000, spec.realtime.fifo_priority,
                                       spec.realtime.lock_memory),

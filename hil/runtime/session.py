@@ -9,6 +9,7 @@ bus arrive through the receive pump. Every frame is logged; bad ones are counted
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ import can
 
 from hil.bus.codec import Codec, MessageSpec, Signals
 from hil.bus.e2e import E2EReceiver, E2EStatus
+from hil.bus.echo import OwnEchoes
 from hil.bus.faults.gate import BusGate
 from hil.bus.faults.injector import FaultEvent
 from hil.bus.faults.kinds import Frame
@@ -63,10 +65,12 @@ class Session:
         timeouts_ms: dict[str, float] | None = None,
         offsets_ms: dict[str, float] | None = None,
         max_delta_counter: int = 2,
+        echoes: OwnEchoes | None = None,
         channel: str | None = None,
         realtime: RealtimeSettings | None = None,
     ) -> None:
         self.codec = codec
+        self.echoes = echoes  # buses that hand a process its own frames back (udp_multicast)
         self.bus = bus
         self.channel = channel  # the rig's bus channel, carried by every frame sent (logs read it back)
         self.clock = clock
@@ -113,6 +117,9 @@ class Session:
         if msg.is_error_frame:
             h.error_frames += 1
             self._log(msg)
+            return
+        if self.echoes is not None and self.echoes.take(msg.arbitration_id, bytes(msg.data)):
+            h.own_echoes += 1  # sent and logged already
             return
         h.frames_rx += 1
         self._log(msg)
@@ -201,6 +208,8 @@ class Session:
             self._failing_since_ns = None
             self._report(f"bus: sending again after {lost_ms:.0f} ms ({self.health.tx_errors} unsent so far)")
         self.health.frames_tx += 1
+        if self.echoes is not None:
+            self.echoes.sent(frame_id, data)
         if self.recorder is not None:
             self.recorder.write(msg)
         self._deliver(frame_id, data, t_ns, True)
@@ -386,6 +395,8 @@ class Session:
                 self._drain_bus()
                 drained_at = t
             self._run_due(t)
+        if not self._heap and not stop.is_set():  # nothing to step (a rig emulating no node): time still passes
+            await self._idle(until_ns, stop)
         return clock.now_ns()
 
     async def _run_real_time(self, clock: RealTimeClock, until_ns: int | None, stop: asyncio.Event) -> None:
@@ -402,6 +413,17 @@ class Session:
                 self._run_due(heap[0][0])
             if heap and clock.until_ns(heap[0][0]) > _GC_SLACK_NS:
                 collect_in_slack()
+        if not heap and not stop.is_set():  # nothing to step (a rig emulating no node): time still passes
+            await self._idle(until_ns, stop)
+
+    async def _idle(self, until_ns: int | None, stop: asyncio.Event) -> None:
+        if isinstance(self.clock, VirtualClock):
+            if until_ns is not None:
+                self.clock.advance_to(until_ns)
+            return
+        timeout = None if until_ns is None else max(0.0, (until_ns - self.clock.now_ns()) / 1e9)
+        with contextlib.suppress(TimeoutError):  # real time: listen (the pump logs the bus) until the end
+            await asyncio.wait_for(stop.wait(), timeout)
 
     def drain(self) -> None:
         """Take what is waiting on the bus now (virtual time: at the current instant)."""

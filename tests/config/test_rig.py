@@ -29,7 +29,7 @@ def _rig(tmp_path: Path, text: str) -> Path:
         ('"DCU"]', '"DCX"]', "rig.emulate", "unknown node 'DCX'"),
         ('[bus]', '[extra]\nx = 1\n\n[bus]', "extra", "unknown key"),
         ('name = "virtual"', 'name = "has space"', "rig.name", "pattern"),
-        ('log = "can.log"', 'log = "can.log"\nduration_s = -1', "rig.duration_s", "greater than 0"),
+        ('log = "can.log"', 'log = "can.log"\nduration_s = -1', "rig.duration_s", "greater than or equal to 0.001"),
     ],
 )
 def test_invalid_rig_is_refused_with_the_key_named(
