@@ -49,7 +49,7 @@ class ShiftCalibration(Strict):
     # leaves it more to pull
     oncoming_bar_per_100nm: float = Field(default=0.6, ge=0, le=5)
     sync_band_rpm: float = Field(default=50.0, gt=0, le=500)  # t3: input within this of the new gear...
-    sync_confirm_ms: float = Field(default=20.0, ge=0, le=500)  # ...for this long (docs/gearbox.md#shift-metrics)
+    sync_confirm_ms: float = Field(default=20.0, ge=0, le=500)  # ...for this long (docs/gearbox.md#shift-time-metrics)
     inertia_timeout_ms: float = Field(default=600.0, gt=0, le=5000)  # no sync by then: oncoming to line pressure
     apply_ramp_ms: float = Field(default=60.0, ge=0, le=2000)  # after the shift: new element to line pressure
     torque_restore_ms: float = Field(default=40.0, ge=0, le=2000)  # after an upshift: the cut ramps out
