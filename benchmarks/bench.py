@@ -1,135 +1,82 @@
-"""d7xr-hil benchmarks: the figures the issues name, printed as one table (and JSON with --json).
+"""d7xr-hil benchmarks: every figure of issue 15 with its target and a baseline from the same run.
 
-    python benchmarks/bench.py                 # all core figures, default rig
-    python benchmarks/bench.py --only virtual  # one figure
+    python benchmarks/bench.py --json out.json     # the default set (about 10 minutes)
+    python benchmarks/bench.py --only virtual      # one group; --only soak: the 24-hour soak
 
-Figures: virtual-time speed-up of a full `hil run` (simulated s per wall s), frame throughput in
-virtual time, real-time cyclic lateness (each node's wake-up against its absolute deadline:
-median/p99/max) and frame latency (a frame leaving the session to a receiver on the virtual bus
-holding it). Machines are noisy: run twice, quote medians.
+Groups: virtual (speed-up of a whole run against the baseline checkout, default rig and the
+32-minute stage; peak memory of `hil run` on it), realtime (cyclic lateness against an asyncio.sleep
+loop and python-can's send_periodic, PNG histogram), netns (inside `unshare -n`: period jitter seen
+by another process on udp_multicast, CPU per cycle of `hil serve --emulate TCU,HHB,DCU`, an incoming
+load of 8,800 frames/s), startup, mqtt, sweep; soak (24 h of virtual time, RSS flat) on request.
+The machine is shared and noisy: figures are medians, speed-ups CPU-time based on one core, and
+ratios are taken pair by pair against a baseline measured in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import statistics
 import sys
-import tempfile
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
-
-import can
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_mqtt import bench_mqtt  # noqa: E402
-from hil.config.rig import load_rig  # noqa: E402
-from hil.runtime.clock import RealTimeClock  # noqa: E402
-from hil.runtime.prepare import Prepared, prepare  # noqa: E402
-from hil.runtime.rig import Rig  # noqa: E402
-
-RIG = ROOT / "rigs" / "virtual.toml"
-Figures = dict[str, float]
-
-
-def _prepared(**flags: object) -> Prepared:
-    return prepare(load_rig(RIG).with_flags(**flags))
+from benchmarks.bench_netns import bench_netns  # noqa: E402
+from benchmarks.bench_realtime import bench_realtime  # noqa: E402
+from benchmarks.bench_soak import bench_soak  # noqa: E402
+from benchmarks.bench_startup import bench_startup  # noqa: E402
+from benchmarks.bench_sweep import bench_sweep  # noqa: E402
+from benchmarks.bench_virtual import BASELINE_REV, bench_virtual  # noqa: E402
+from benchmarks.targets import Row, plain, table  # noqa: E402
 
 
-def bench_virtual(sim_s: float) -> Figures:
-    """A whole `hil run` on the default rig: all six nodes, CAN log written, virtual time."""
-    prep = _prepared(channel=f"bench-v-{time.monotonic_ns()}")
-    with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
-        with Rig(prep, out=Path(tmp), results=False) as rig:
-            rig.advance(int(sim_s * 1e9))
-        wall = time.perf_counter() - t0
-    frames = rig.health.frames_tx
-    return {
-        "virtual_simulated_s": sim_s,
-        "virtual_wall_s": wall,
-        "virtual_speedup_x": sim_s / wall,
-        "virtual_frames_per_s": frames / wall,
-    }
+def _startup(_: argparse.Namespace) -> list[Row]:
+    figs = bench_startup()
+    return [
+        Row("startup_help", figs["startup_help_s"], "s", "", figs["startup_python_s"], "python -c pass"),
+        Row("startup_serve_first_frame", figs["startup_serve_first_frame_s"], "s", "<= 0.5",
+            figs["startup_python_s"], "python -c pass", "median of 7 fresh processes"),
+    ]
 
 
-def bench_realtime(rt_s: float) -> Figures:
-    """Real-time run of the default rig on the virtual bus: wake-up lateness and frame latency.
-
-    A second bus participant (a thread, as a real receiver would be) timestamps each frame on
-    arrival; latency = arrival - the time the frame left the session (its log timestamp).
-    """
-    channel = f"bench-rt-{time.monotonic_ns()}"
-    prep = _prepared(time="real", channel=channel)
-    latencies: list[float] = []
-    stop = threading.Event()
-    listener = can.Bus(interface="virtual", channel=channel, preserve_timestamps=True)
-
-    def listen() -> None:
-        while not stop.is_set():
-            msg = listener.recv(0.05)
-            if msg is not None:
-                latencies.append(time.time() - msg.timestamp)
-
-    thread = threading.Thread(target=listen, daemon=True)
-    thread.start()
-    bus = can.Bus(interface="virtual", channel=channel, preserve_timestamps=True)
-    try:
-        rig = asyncio.run(_run_real_time(prep, bus, int(rt_s * 1e9)))
-    finally:
-        stop.set()
-        thread.join()
-        listener.shutdown()
-        bus.shutdown()
-    clock = rig.clock
-    assert isinstance(clock, RealTimeClock)
-    late = clock.lateness.summary_ms()
-    lat = sorted(latencies)
-    return {
-        "rt_seconds": rt_s,
-        "rt_lateness_median_ms": late["median"],
-        "rt_lateness_p99_ms": late["p99"],
-        "rt_lateness_max_ms": late["max"],
-        "rt_late_frames": float(rig.health.late_frames),
-        "frame_latency_median_ms": statistics.median(lat) * 1e3 if lat else float("nan"),
-        "frame_latency_p99_ms": lat[int(len(lat) * 0.99)] * 1e3 if lat else float("nan"),
-        "frame_latency_max_ms": lat[-1] * 1e3 if lat else float("nan"),
-    }
-
-
-async def _run_real_time(prep: Prepared, bus: can.BusABC, until_ns: int) -> Rig:
-    async with Rig(prep, bus=bus, until_ns=until_ns) as rig:
-        await rig.run()
-    return rig
-
-
-BENCHES: dict[str, Callable[[argparse.Namespace], Figures]] = {
-    "virtual": lambda a: bench_virtual(a.sim_s),
-    "realtime": lambda a: bench_realtime(a.rt_s),
-    "mqtt": lambda a: bench_mqtt(a.rt_s),  # benchmarks/bench_mqtt.py: needs the mosquitto binary
+BENCHES: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
+    "virtual": lambda a: bench_virtual(a.runs, a.long_runs, a.baseline),
+    "realtime": lambda a: bench_realtime(a.rt_s, a.baseline_rt_s, a.png),
+    "netns": lambda a: bench_netns(a.netns_s),
+    "startup": _startup,
+    "mqtt": lambda a: plain(bench_mqtt(a.baseline_rt_s)),  # needs the mosquitto binary
+    "sweep": lambda a: plain(bench_sweep(a.sweep_stage_s)),
+    "soak": lambda a: bench_soak(a.soak_h),
 }
+DEFAULT = ("virtual", "realtime", "netns", "startup", "mqtt", "sweep")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", choices=sorted(BENCHES), action="append", help="run only these benchmarks")
-    parser.add_argument("--sim-s", type=float, default=120.0, help="simulated seconds for the virtual run")
-    parser.add_argument("--rt-s", type=float, default=10.0, help="wall seconds for the real-time run")
-    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    parser.add_argument("--only", choices=sorted(BENCHES), action="append", help="run only these groups")
+    parser.add_argument("--runs", type=int, default=3, help="pairs (ours, baseline) of the default-rig run")
+    parser.add_argument("--long-runs", type=int, default=1, help="pairs of the 32-minute stage run")
+    parser.add_argument("--baseline", default=BASELINE_REV, help="git revision to compare against")
+    parser.add_argument("--rt-s", type=float, default=60.0, help="wall seconds of the real-time rig run")
+    parser.add_argument("--baseline-rt-s", type=float, default=20.0, help="wall seconds of each baseline loop")
+    parser.add_argument("--netns-s", type=float, default=20.0, help="wall seconds of each udp_multicast figure")
+    parser.add_argument("--sweep-stage-s", type=float, default=20.0, help="simulated seconds of each sweep run")
+    parser.add_argument("--soak-h", type=float, default=24.0, help="virtual hours of the soak (--only soak)")
+    parser.add_argument("--json", type=Path, help="also write the rows to this JSON file")
+    parser.add_argument("--png", type=Path, help="lateness histogram (default: next to --json, else ./lateness.png)")
     args = parser.parse_args(argv)
-    figures: Figures = {}
-    for name in args.only or list(BENCHES):
-        figures.update(BENCHES[name](args))
-    width = max(len(k) for k in figures)
-    for key, value in figures.items():
-        print(f"{key:<{width}}  {value:12.3f}")
+    if args.png is None:
+        args.png = args.json.with_suffix(".lateness.png") if args.json else Path("lateness.png")
+    rows: list[Row] = []
+    for name in args.only or DEFAULT:
+        print(f"bench: {name} ...", file=sys.stderr, flush=True)
+        rows += BENCHES[name](args)
+    print(table(rows))
     if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+        args.json.write_text(json.dumps({r.key: r.as_json() for r in rows}, indent=2) + "\n")
     return 0
 
 

@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "hil"
 
 # Lowest first. A module belongs to the layer of its longest matching prefix.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("base", ("hil", "hil.errors", "hil.data", "hil.extras")),
+    ("base", ("hil.version", "hil.errors", "hil.data", "hil.extras", "hil.logs")),
     ("vocabulary", ("hil.config.schema", "hil.config.units", "hil.models.enums")),  # typed config; enum values
     ("bus", ("hil.bus",)),
     ("models", ("hil.models",)),
@@ -24,10 +24,11 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("results", ("hil.results",)),
     ("prepare", ("hil.runtime.prepare",)),
     ("services", ("hil.mqtt", "hil.diag")),
-    ("rig", ("hil.runtime.rig",)),
+    ("rig", ("hil.runtime.rig", "hil.runtime.ending")),
     ("orchestration", ("hil.runtime.suite", "hil.sweep", "hil.api", "hil.testing")),
     ("commands", ("hil.commands",)),
     ("entry points", ("hil.cli", "hil.__main__")),
+    ("facade", ("hil",)),  # the package itself re-exports hil.api (lazily); only its exact name, not a prefix
 ]
 
 
@@ -40,7 +41,7 @@ def _layer(module: str) -> int:
     best, rank = -1, -1
     for i, (_, prefixes) in enumerate(LAYERS):
         for prefix in prefixes:
-            if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > best:
+            if (module == prefix or (prefix != "hil" and module.startswith(prefix + "."))) and len(prefix) > best:
                 best, rank = len(prefix), i
     assert rank >= 0, f"{module} belongs to no layer: add it to LAYERS"
     return rank

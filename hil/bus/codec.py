@@ -1,7 +1,8 @@
 """DBC codec: loads the database once, checks the contract, encodes and decodes frames.
 
 cantools' union return types are narrowed here and nowhere else; the rest of the code
-sees plain `dict[str, float]` signal values (enums as their integer raw value).
+sees plain `dict[str, float]` signal values (enums as their integer raw value). Frames go
+through functions generated from the DBC at load (hil/bus/codegen.py), bit-identical to cantools.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ import cantools.database
 from cantools.database.can import Database, Message, Signal
 
 from hil.bus import contract
+from hil.bus.codegen import Generated, generate, saturate
 from hil.bus.e2e import E2EReceiver, E2EStatus, protect
 from hil.errors import DbcError
 
 Signals = dict[str, float]
 _FLOAT_MAX = {32: 3.4028234663852886e38, 64: 1.7976931348623157e308}
-_CACHE_LIMIT = 4096  # entries per message; cleared when full (bounded memory on long runs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,12 +93,16 @@ class Codec:
             self._messages[spec.frame_id] = msg
         _check_contract(self, path)
         self._tx_counter: dict[int, int] = {}
-        # Most frames repeat their content cycle after cycle (only the E2E header changes), so
-        # cantools' results are memoised: encode by exact values, decode by payload minus header.
-        # The encode key is the signal names then their values, in the caller's order: one flat
-        # tuple (no per-signal pairs), unambiguous since names and values come in equal numbers.
-        self._enc_cache: dict[int, dict[tuple[object, ...], bytes]] = {i: {} for i in self.by_id}
-        self._dec_cache: dict[int, dict[bytes, Signals]] = {i: {} for i in self.by_id}
+        # Generated per-message functions (hil/bus/codegen.py), bit-identical to cantools; a
+        # message whose layout is not generated (none in the shipped DBC) goes through cantools.
+        self.generated: dict[int, Generated] = {}
+        for frame_id, msg in self._messages.items():
+            spec = self.by_id[frame_id]
+            gen = generate(msg, spec.limits, spec.defaults)
+            if gen is not None:
+                self.generated[frame_id] = gen
+        self._encoders = {self.by_id[i].name: g.encode for i, g in self.generated.items()}
+        self._decoders = {i: g.decode for i, g in self.generated.items()}
 
     @classmethod
     def load(cls, path: Path) -> Codec:
@@ -119,62 +124,43 @@ class Codec:
 
         NaN becomes the signal's default (0 where the range allows) and ±inf its limit; each is
         counted in `non_finite` ("MSG.Signal"), so a model's bad number never takes the bus down.
+        An unknown signal name raises KeyError (a programming error).
         """
         spec = self.specs[name]
-        frame_id = spec.frame_id
-        cache = self._enc_cache[frame_id]
-        values_key = (*values, *values.values())
-        raw = cache.get(values_key)
-        if raw is None:
-            data = dict(spec.defaults)
-            limits = spec.limits
-            finite = True
-            for key, value in values.items():
-                lo, hi = limits[key]  # KeyError on an unknown signal is a programming error
-                if lo <= value <= hi:
-                    data[key] = value
-                    continue
-                nan = math.isnan(value)  # fails both comparisons above, like an out-of-range value
-                if nan or math.isinf(value):
-                    finite = False
-                    if non_finite is not None:
-                        non_finite[f"{name}.{key}"] += 1
-                data[key] = spec.defaults[key] if nan else lo if value < lo else hi
-            raw = self._messages[frame_id].encode(data, strict=False)
-            # never cache a non-finite key: every such frame must be counted (and NaN never equals itself)
-            if finite:
-                if len(cache) >= _CACHE_LIMIT:
-                    cache.clear()
-                cache[values_key] = raw
+        encoder = self._encoders.get(name)
+        raw = encoder(values, non_finite) if encoder is not None else self._encode_cantools(spec, values, non_finite)
         if not spec.e2e:
-            return frame_id, raw
+            return spec.frame_id, raw
         payload = bytearray(raw)
+        frame_id = spec.frame_id
         counter = self._tx_counter.get(frame_id, -1) + 1
         self._tx_counter[frame_id] = counter % 15
         protect(payload, frame_id, counter)
         return frame_id, bytes(payload)
+
+    def _encode_cantools(self, spec: MessageSpec, values: Signals, non_finite: Counter[str] | None) -> bytes:
+        data = dict(spec.defaults)
+        for key, value in values.items():
+            lo, hi = spec.limits[key]  # KeyError on an unknown signal is a programming error
+            data[key] = value if lo <= value <= hi else saturate(value, lo, hi, spec.defaults[key],
+                                                                 counts=non_finite, key=f"{spec.name}.{key}")
+        return self._messages[spec.frame_id].encode(data, strict=False)
 
     def decode(self, spec: MessageSpec, data: bytes, rx: E2EReceiver | None) -> Decoded:
         """Decode a frame of known ID and right length; E2E-checked when protected."""
         status = rx.check(data) if (spec.e2e and rx is not None) else E2EStatus.OK
         if not status.usable:
             return Decoded(spec, {}, status)
-        cache = self._dec_cache[spec.frame_id]
-        # Key on the payload without the E2E header, which changes every frame.
-        key = bytes((data[1] & 0xF0,)) + data[2:] if spec.e2e else data
-        signals = cache.get(key)
-        if signals is None:
-            raw = self._messages[spec.frame_id].decode_simple(data, decode_choices=False)
-            signals = {k: float(v) for k, v in raw.items()}  # type: ignore[arg-type]
-            if len(cache) >= _CACHE_LIMIT:
-                cache.clear()
-            cache[key] = signals
-        # Receivers get their own dict: a cached one must never be mutated by a model.
-        out = dict(signals)
-        if spec.e2e:
-            out["CRC"], out["Counter"] = float(data[0]), float(data[1] & 0x0F)
-        return Decoded(spec, out, status)
+        decoder = self._decoders.get(spec.frame_id)
+        if decoder is not None:
+            return Decoded(spec, decoder(data), status)  # a new dict per frame: receivers may keep it
+        raw = self._messages[spec.frame_id].decode_simple(data, decode_choices=False)
+        return Decoded(spec, {k: float(v) for k, v in raw.items()}, status)  # type: ignore[arg-type]
 
+    def restart_counters(self, frame_ids: frozenset[int]) -> None:
+        """E2E counters of these messages start again from 0 (their sender was reset)."""
+        for frame_id in frame_ids:
+            self._tx_counter.pop(frame_id, None)
 
     def raw_layout(self, name: str, signal: str) -> RawLayout:
         return self.specs[name].layouts[signal]

@@ -18,6 +18,7 @@ class BusHealth:
     tx_errors: int = 0  # send failed (ENOBUFS, interface down, ...)
     rx_errors: int = 0  # receive failed (interface vanished, ...)
     outages: int = 0  # times sending started failing after it had worked (or from the start)
+    own_echoes: int = 0  # our own frames handed back by the bus (udp_multicast): dropped, not bad
     late_frames: int = 0  # real time: a frame's deadline was missed by more than a cycle
     e2e: Counter[str] = field(default_factory=Counter)  # "MSG:STATUS" -> count
     non_finite: Counter[str] = field(default_factory=Counter)  # "MSG.Signal" -> NaN/inf values sent saturated

@@ -6,11 +6,14 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
+from hil import extras
 from hil.bus.codec import Codec
 from hil.config.calibration import load_calibration
 from hil.config.rig import load_rig
 from hil.errors import ConfigError
+from hil.logs import log
 from hil.mqtt.config import check_files as check_mqtt_files
+from hil.results import summaries
 from hil.runtime.prepare import check_timeouts
 from hil.stage.loader import load_stage
 
@@ -20,6 +23,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                        description="Validate a rig file and the DBC, calibration and stage it names. "
                                    "Exit 0 when all is well, 2 with one line per problem.")
     p.add_argument("rig", type=Path, help="rig file (TOML)")
+    p.add_argument("--json", action="store_true", help="print one JSON summary on stdout (problems stay on stderr)")
     p.set_defaults(handler=run)
 
 
@@ -27,8 +31,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         rig = load_rig(args.rig)
     except ConfigError as exc:
+        if args.json:
+            summaries.print_json({"rig": str(args.rig), "ok": False, "problems": exc.lines(), "found": []})
         for line in exc.lines():
-            print(f"error: {line}")
+            log.error("%s", line)
         return 2
     problems: list[str] = []
     found: list[str] = []
@@ -58,9 +64,15 @@ def run(args: argparse.Namespace) -> int:
         if mqtt is not None:
             attempt("mqtt", lambda: f"{check_mqtt_files(mqtt, rig.path, frozenset(codec[0].specs))} "
                                     f"{mqtt.prefix_for(rig.name)}")
+    if args.json:
+        summaries.print_json({"rig": str(rig.path), "ok": not problems, "problems": problems, "found": found,
+                              "emulate": list(rig.spec.rig.emulate)})
+    if Path(rig.spec.rig.log).suffix == ".mf4" and not extras.available("mf4"):
+        log.warning("log %s: needs the [mf4] extra (pip install 'd7xr-hil[mf4]'); hil run would skip it",
+                    rig.spec.rig.log)
     for line in problems:
-        print(f"error: {line}")
+        log.error("%s", line)
     if problems:
         return 2
-    print(f"ok: {rig.path.name}: {', '.join(found)}, emulating {','.join(rig.spec.rig.emulate)}")
+    log.info("ok: %s: %s, emulating %s", rig.path.name, ", ".join(found), ",".join(rig.spec.rig.emulate))
     return 0

@@ -8,6 +8,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from hil import logs
+from hil.results import summaries
 from hil.results.compare import StageComparison, Status, compare_folders, fmt, junit_suites, load_tolerances
 from hil.results.junit import write_junit
 from hil.results.report import write_comparison_report
@@ -25,19 +27,29 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--tolerances", type=Path, help="tolerance file (default: stages/tolerances.toml)")
     p.add_argument("--report", type=Path, metavar="DIR",
                    help="also write report.html, overlay plots and junit.xml into DIR")
+    p.add_argument("--json", action="store_true", help="print one JSON document on stdout instead of the tables")
+    p.add_argument("--markdown", type=Path, metavar="FILE", help="append a Markdown summary (CI step page)")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     tols = load_tolerances(args.tolerances)
     comparisons = compare_folders(args.baseline, args.candidate, tols)
-    return finish(comparisons, args.report, tols.path)
+    if args.markdown:
+        summaries.append_markdown(args.markdown, summaries.comparison_markdown(comparisons))
+    if not args.json:
+        return finish(comparisons, args.report, tols.path)
+    if args.report is not None:
+        write_junit(args.report / "junit.xml", junit_suites(comparisons), "hil regress")
+        write_comparison_report(comparisons, args.report)
+    summaries.print_json(summaries.comparison_json(comparisons, tols.path))
+    return 1 if any(c.failed for c in comparisons) else 0
 
 
 def finish(comparisons: list[StageComparison], report: Path | None, tol_path: str,
            console: Console | None = None) -> int:
     """Print the tables, write the report if asked; the exit code (0 ok, 1 regression)."""
-    console = console or Console(width=160)
+    console = console or Console(width=160, quiet=logs.quiet())
     for comp in comparisons:
         print_table(comp, console)
     failed = [c for c in comparisons if c.failed]

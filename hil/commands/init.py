@@ -12,6 +12,7 @@ from pathlib import Path
 
 from hil import data
 from hil.errors import ConfigError
+from hil.logs import log
 
 _GUIDE = """\
 # {name}: a d7xr-hil rig folder
@@ -39,8 +40,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     written = init_folder(args.dir)
-    print(f"wrote {len(written)} files to {args.dir}/ ({', '.join(f'{f}/' for f in data.FOLDERS)}, README.md)")
-    print(f"next: cd {args.dir} && hil run")
+    log.info("wrote %d files to %s/ (%s, README.md)", len(written), args.dir, ", ".join(f"{f}/" for f in data.FOLDERS))
+    log.info("next: cd %s && hil run", args.dir)
     return 0
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from hil import logs
 from hil.commands.common import add_out_flags, default_rig
 from hil.commands.compare import finish
 from hil.config.rig import load_rig
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     jobs = [Job(f"{side}/{key}", str(rig_path), str(stage.resolve()) if stage else None,
                 str(Path(cal).resolve()), str(out / side / key), args.duration, not args.no_run_reports)
             for side, cal in sides for stage, key in zip(stages, keys, strict=True)]
-    console = Console(width=160)
+    console = Console(width=160, quiet=logs.quiet())
     console.print(f"regress: {len(stages)} stage(s) x {len(sides)} calibration(s) on {args.jobs} worker(s) -> {out}")
     wall0 = time.perf_counter()
     run_jobs(jobs, args.jobs, console,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 import time
 from pathlib import Path
 
 from hil.commands.common import add_bus_flags, add_out_flags, default_rig, parse_nodes
 from hil.config.rig import load_rig
+from hil.logs import log
+from hil.results import summaries
 from hil.results.latency import HandbrakeLatencyObserver
 from hil.results.outdir import prepare_out_dir
 from hil.results.progress import run_progress
@@ -31,7 +32,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_out_flags(p, "results folder", "runs/<rig>-<stage>-<time>")
     p.add_argument("--duration", type=float, metavar="S", help="simulated seconds (default: stage length)")
     p.add_argument("--emulate", help="comma-separated nodes to emulate (overrides the rig)")
-    p.add_argument("--mqtt", metavar="HOST[:PORT]", help="MQTT broker for telemetry and commands (overrides [mqtt])")
+    p.add_argument("--mqtt", metavar="HOST[:PORT]|mqtt[s]://HOST[:PORT]",
+                   help="MQTT broker for telemetry and commands (overrides [mqtt])")
+    p.add_argument("--json", action="store_true", help="print one JSON summary on stdout (and nothing else)")
+    p.add_argument("--markdown", type=Path, metavar="FILE", help="append a Markdown summary (CI step page)")
     add_bus_flags(p)
     p.set_defaults(handler=run)
 
@@ -52,22 +56,31 @@ def run(args: argparse.Namespace) -> int:
     the_rig = asyncio.run(_run(prep, out, summary, latency))
     outcome, results = the_rig.outcome, the_rig.results
     assert outcome is not None and results is not None
-    print(f"{rig.name}: {prep.stage.name} on {prep.calibration.values.meta.name} "
-          f"({prep.calibration.sha256[:12]}), {outcome.reached_ns / 1e9:.1f} s simulated in {outcome.wall_s:.2f} s")
+    log.info("%s: %s on %s (%s), %.1f s simulated in %.2f s", rig.name, prep.stage.name,
+             prep.calibration.values.meta.name, prep.calibration.sha256[:12], outcome.reached_ns / 1e9, outcome.wall_s)
     for line in [*summary.lines(), *latency.lines()]:
-        print(line)
+        log.info("%s", line)
     h = the_rig.health
-    print(f"frames: {h.frames_tx} sent, {h.frames_rx} received, {h.bad_frames} bad, "
-          f"{h.tx_errors + h.rx_errors} bus errors")
-    print(f"results: {out}  (report: {write_run_report(out)})")
+    log.info("frames: %d sent, %d received, %d bad, %d bus errors", h.frames_tx, h.frames_rx, h.bad_frames,
+             h.tx_errors + h.rx_errors)
+    if the_rig.bridge is not None:
+        log.info("%s", the_rig.bridge.summary())
+    log.info("results: %s  (report: %s)", out, write_run_report(out))
     code = outcome.signal_exit_code
     if code is not None:
-        print(f"interrupted by {outcome.reason} after {outcome.reached_ns / 1e9:.1f} of "
-              f"{(outcome.target_ns or 0) / 1e9:.1f} s: expectations not judged", file=sys.stderr)
-        return code
-    for v in results.verdicts:
-        print(f"{'pass' if v.passed else 'FAIL'}  {v.name}: {v.detail}")
-    return 1 if results.failed else 0
+        log.warning("interrupted by %s after %.1f of %.1f s: expectations not judged", outcome.reason,
+                    outcome.reached_ns / 1e9, (outcome.target_ns or 0) / 1e9)
+    else:
+        for v in results.verdicts:
+            log.info("%s  %s: %s", "pass" if v.passed else "FAIL", v.name, v.detail)
+        code = 1 if results.failed else 0
+    if args.json or args.markdown:
+        doc = summaries.run_json(the_rig.run_info(outcome), results.kpi.kpis(), results.verdicts, out, code)
+        if args.json:
+            summaries.print_json(doc)
+        if args.markdown:
+            summaries.append_markdown(args.markdown, summaries.run_markdown(doc))
+    return code
 
 
 async def _run(prep: Prepared, out: Path, *observers: RunSummary | HandbrakeLatencyObserver) -> Rig:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 import time
 from pathlib import Path
 
+from hil.bus.codec import MessageSpec, Signals
 from hil.commands.common import add_bus_flags, add_out_flags, parse_nodes
 from hil.config.rig import load_rig
+from hil.logs import log
 from hil.results.outdir import prepare_out_dir
 from hil.runtime.prepare import Prepared, prepare
 from hil.runtime.rig import Rig
@@ -45,21 +46,36 @@ def run(args: argparse.Namespace) -> int:
     outcome, h = the_rig.outcome, the_rig.health
     assert outcome is not None
     lat = the_rig.run_info(outcome).get("lateness_ms", {})
-    print(f"stopped after {outcome.reached_ns / 1e9:.1f} s ({outcome.reason}): {h.frames_tx} sent, "
-          f"{h.frames_rx} received, {h.bad_frames} bad, {h.tx_errors} tx errors, {h.rx_errors} rx errors; "
-          f"lateness p99 {lat.get('p99', 0):.3f} ms", flush=True)
+    if the_rig.bridge is not None:
+        log.info("%s", the_rig.bridge.summary())
+    log.info("stopped after %.1f s (%s): %d sent, %d received, %d bad, %d tx errors, %d rx errors; "
+             "lateness p99 %.3f ms", outcome.reached_ns / 1e9, outcome.reason, h.frames_tx, h.frames_rx,
+             h.bad_frames, h.tx_errors, h.rx_errors, lat.get("p99", 0))
     return 0
 
 
 def _report_on_stderr(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+    log.warning("%s", text)
+
+
+class _FirstFrame:
+    """Says (at -v) when the first frame is on the bus: the start-up benchmark waits for this line."""
+
+    def __init__(self) -> None:
+        self.seen = False
+
+    def __call__(self, t_ns: int, spec: MessageSpec, sig: Signals, sent_here: bool) -> None:
+        if not self.seen:
+            self.seen = True
+            log.debug("first frame on the bus: %s", spec.name)
 
 
 async def _serve(prep: Prepared, out: Path, until_ns: int | None) -> Rig:
     spec = prep.rig.spec
     async with Rig(prep, out=out, until_ns=until_ns, results=False, handle_signals=True) as rig:
         rig.session.on_bus_state = _report_on_stderr
-        print(f"serving {','.join(spec.rig.emulate)} on {spec.bus['interface']}:{spec.bus.get('channel')} "
-              f"(Ctrl-C to stop)", flush=True)
+        rig.observe(_FirstFrame())
+        log.info("serving %s on %s:%s (Ctrl-C to stop)", ",".join(spec.rig.emulate), spec.bus["interface"],
+                 spec.bus.get("channel"))
         await rig.run()
     return rig

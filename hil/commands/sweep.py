@@ -13,6 +13,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from hil import logs
 from hil.commands.common import default_rig
 from hil.errors import UsageError
 
@@ -36,18 +37,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:  # lazily: Dask is the optional [sweep] extra, and `hil --help` must not pay for it
-        from hil.sweep.cluster import connect, dashboard_line  # noqa: PLC0415
+        from hil.sweep.cluster import check_workers, connect, dashboard_line  # noqa: PLC0415
         from hil.sweep.sweeper import check_sweep, run_checked  # noqa: PLC0415
     except ImportError as exc:
         raise UsageError(f"hil sweep needs Dask ({exc.name} is missing): pip install 'd7xr-hil[sweep]'") from None
     out: Path = args.out or Path("runs") / f"sweep-{args.sweep.stem}"
-    console = Console(width=160)
+    console = Console(width=160, quiet=logs.quiet())
     checked = check_sweep(args.sweep, out, default_rig())  # every variant and stage, before any cluster
     console.print(f"sweep {args.sweep}: {len(checked.variants) - 1} variant(s) + base x "
                   f"{len(checked.sweep.stages)} stage(s) -> {out}")
     wall0 = time.perf_counter()
     with connect(args.scheduler, args.workers, dashboard=not args.no_dashboard) as client:
-        console.print(dashboard_line(client, args.scheduler is not None or not args.no_dashboard))
+        console.print(f"{check_workers(client)} worker(s); "
+                      + dashboard_line(client, args.scheduler is not None or not args.no_dashboard))
         result = run_checked(checked, client, console)
     done = result.collected
     rate = done.ran / (time.perf_counter() - wall0) * 60 if done.ran else 0.0

@@ -17,7 +17,7 @@ from hil.bus import contract
 from hil.config.schema import Strict, read_toml, validate
 from hil.config.units import TimeoutMs
 from hil.errors import RigError
-from hil.mqtt.config import MqttSection, parse_host_port
+from hil.mqtt.config import MqttSection, TlsSection, parse_broker
 
 MAX_DURATION_S = 48 * 3600.0  # as long as a stage may be
 MAX_BITRATE = 15_000_000  # above any CAN FD data phase
@@ -31,8 +31,9 @@ class RigSection(Strict):
     calibration: str = "../calibrations/rally.toml"
     stage: str | None = None  # None: the embedded standing-start stage
     emulate: tuple[str, ...] = contract.NODES
-    duration_s: float | None = Field(default=None, gt=0, le=MAX_DURATION_S)
+    duration_s: float | None = Field(default=None, ge=0.001, le=MAX_DURATION_S)
     log: str = "can.log"
+    vin: str = Field(default="SALEA7EU0T2000001", pattern=r"^[A-HJ-NPR-Z0-9]{17}$")  # UDS DID 0xF190
 
     @field_validator("log")
     @classmethod
@@ -156,14 +157,17 @@ class RigConfig:
         return RigConfig(self.path, validate(RigFile, data, f"{self.path} (with command-line flags)", RigError))
 
     def with_broker(self, text: str | None) -> RigConfig:
-        """`--mqtt HOST[:PORT]`: override the rig's broker, or add an `[mqtt]` section with defaults."""
+        """`--mqtt HOST[:PORT]`, `mqtt://...` or `mqtts://...` (TLS): override the rig's broker, or add
+        an `[mqtt]` section with defaults. mqtts:// without a `[mqtt.tls]` trusts the system's CAs."""
         if text is None:
             return self
-        host, port = parse_host_port(text)
+        address = parse_broker(text)
         section = self.spec.mqtt or MqttSection()
-        changes: dict[str, object] = {"host": host}
-        if port is not None:
-            changes["port"] = port
+        changes: dict[str, object] = {"host": address.host}
+        if address.port is not None:
+            changes["port"] = address.port
+        if address.tls is not None:
+            changes["tls"] = (section.tls or TlsSection()) if address.tls else None
         return RigConfig(self.path, self.spec.model_copy(update={"mqtt": section.override(**changes)}))
 
 

@@ -11,10 +11,10 @@ from typing import Annotated
 from pydantic import Field
 
 Rpm = Annotated[float, Field(ge=0, le=10_000)]  # engine speed
-OutputRpm = Annotated[float, Field(gt=0, le=25_000)]  # gearbox output speed (top gear, overdrive)
+OutputRpm = Annotated[float, Field(ge=1, le=25_000)]  # gearbox output speed (top gear, overdrive)
 TorqueNm = Annotated[float, Field(ge=0, le=1_000)]  # engine crank torque (ECM_Engine.EngineTorqueMax)
 GearRatio = Annotated[float, Field(ge=0.3, le=8)]
 PedalPct = Annotated[float, Field(ge=0, le=100)]
 ForwardGear = Annotated[int, Field(ge=1, le=8)]
-TimeoutMs = Annotated[float, Field(gt=0, le=60_000)]  # a message counts as lost after this
+TimeoutMs = Annotated[float, Field(ge=1, le=60_000)]  # a message counts as lost after this
 RateHz = Annotated[float, Field(ge=0, le=1_000)]  # telemetry rate; 0 turns it off

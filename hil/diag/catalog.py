@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from hil.bus.codec import Signals
 from hil.bus.e2e import E2EStatus
+from hil.config.calibration import CalibrationSet
 from hil.diag.dtc import DtcInfo
 from hil.runtime.node import RxView
 
@@ -128,3 +129,8 @@ DCU = NodeDiag("DCU", 0x7E3, 0x7EB, (
 def catalog(limp_c: float = 135.0) -> dict[str, NodeDiag]:
     """Every emulated controller's diagnostics, by DBC node name."""
     return {d.node: d for d in (tcu(limp_c), HHB, DCU)}
+
+
+def for_calibration(node: str, values: CalibrationSet) -> NodeDiag:
+    """A node's diagnostics with the thresholds of this calibration (a live write moves them too)."""
+    return catalog(values.tcu.thermal.limp_c)[node]

@@ -20,6 +20,12 @@ class DtcStatus(enum.IntFlag):
 
 
 AVAILABILITY_MASK = 0x0F  # the status bits this server supports (reported with every 0x19 answer)
+# Status bytes are kept as plain ints: a test result is reported for every DTC at every step, and
+# IntFlag arithmetic costs microseconds each.
+_FAILED_NOW = 0x0F  # testFailed, testFailedThisOperationCycle, pending, confirmed
+_TEST_FAILED = int(DtcStatus.TEST_FAILED)
+_THIS_CYCLE = int(DtcStatus.TEST_FAILED_THIS_OPERATION_CYCLE)
+_PENDING = int(DtcStatus.PENDING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,39 +51,34 @@ class DtcStore:
     def __init__(self, supported: tuple[DtcInfo, ...]) -> None:
         self.supported = supported
         self._by_code = {d.code: d for d in supported}
-        self._status = dict.fromkeys(self._by_code, DtcStatus(0))
+        self._status = dict.fromkeys(self._by_code, 0)
 
     def report(self, code: int, failed: bool) -> None:
         """One completed test of the DTC's monitor: failed or passed."""
         status = self._status[code]
-        if failed:
-            status |= (DtcStatus.TEST_FAILED | DtcStatus.TEST_FAILED_THIS_OPERATION_CYCLE
-                       | DtcStatus.PENDING | DtcStatus.CONFIRMED)
-        else:
-            status &= ~DtcStatus.TEST_FAILED
-        self._status[code] = status
+        self._status[code] = status | _FAILED_NOW if failed else status & ~_TEST_FAILED
 
     def status(self, code: int) -> DtcStatus:
-        return self._status[code]
+        return DtcStatus(self._status[code])
 
     def matching(self, mask: int) -> list[tuple[int, int]]:
         """(code, status byte) of every DTC whose status has a bit of `mask`, in code order."""
-        return [(c, int(s)) for c, s in sorted(self._status.items()) if int(s) & mask & AVAILABILITY_MASK]
+        return [(c, s) for c, s in sorted(self._status.items()) if s & mask & AVAILABILITY_MASK]
 
     def all(self) -> list[tuple[int, int]]:
         """(code, status byte) of every supported DTC (ReadDTCInformation 0x0A)."""
-        return [(c, int(s)) for c, s in sorted(self._status.items())]
+        return sorted(self._status.items())
 
     def clear(self) -> None:
         """ClearDiagnosticInformation, group 0xFFFFFF."""
-        self._status = dict.fromkeys(self._by_code, DtcStatus(0))
+        self._status = dict.fromkeys(self._by_code, 0)
 
     def new_operation_cycle(self) -> None:
         """After an ECU reset: pending stays only for DTCs that failed in the cycle that just ended;
         testFailed is volatile (the next test sets it again); confirmed is kept."""
-        volatile = DtcStatus.TEST_FAILED | DtcStatus.TEST_FAILED_THIS_OPERATION_CYCLE
+        volatile = _TEST_FAILED | _THIS_CYCLE
         for code, status in self._status.items():
-            drop = volatile if status & DtcStatus.TEST_FAILED_THIS_OPERATION_CYCLE else volatile | DtcStatus.PENDING
+            drop = volatile if status & _THIS_CYCLE else volatile | _PENDING
             self._status[code] = status & ~drop
 
     def info(self, code: int) -> DtcInfo:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from hil.bus.codec import Signals
-from hil.diag.catalog import NodeDiag
+from hil.config.calibration import CalibrationSet
+from hil.diag.catalog import NodeDiag, for_calibration
 from hil.diag.dtc import DtcStore
 from hil.diag.endpoint import DiagEndpoint
 from hil.diag.server import Identity, LiveDid, UdsServer
@@ -27,6 +28,7 @@ class DiagnosedNode:
         self.name = node.name
         self.nodes = node.nodes
         self.period_ns = node.period_ns
+        self.accepts = node.accepts
         self.diag = diag
         self.tx_enabled = True
         self.resets = 0
@@ -59,6 +61,10 @@ class DiagnosedNode:
         speed_known = not rx.timed_out("ABS_WheelSpeeds")
         self._standstill = speed_known and rx.signals("ABS_WheelSpeeds")["VehicleSpeed"] < STANDSTILL_KPH
         return tx
+
+    def apply_calibration(self, values: CalibrationSet) -> None:
+        self.node.apply_calibration(values)
+        self.diag = for_calibration(self.name, values)  # same DTCs; monitors with the new thresholds
 
     # ---- what the UDS server may do (NodeHooks) -------------------------------------------
 

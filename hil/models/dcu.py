@@ -26,17 +26,17 @@ class CentreCalibration(Strict):
     preload_grip_nm: float = Field(default=60.0, ge=0, le=MAX_REPORTED_NM)  # little wind-up in tight turns on grip
     preload_loose_nm: float = Field(default=350.0, ge=0, le=MAX_REPORTED_NM)  # gravel/sand: keep both axles pulling
     loose_slip_lo_pct: float = Field(default=3.0, ge=0, le=100)  # filtered wheel slip where "loose" begins...
-    loose_slip_hi_pct: float = Field(default=10.0, gt=0, le=100)  # ...and is full
-    slip_filter_ms: float = Field(default=500.0, gt=0, le=60000)
+    loose_slip_hi_pct: float = Field(default=10.0, ge=0.1, le=100)  # ...and is full
+    slip_filter_ms: float = Field(default=500.0, ge=1, le=60000)
     kp_nm_per_kph: float = Field(default=120.0, ge=0, le=10000)  # on |front - rear| axle speed difference
     ki_nm_per_kph_s: float = Field(default=200.0, ge=0, le=10000)
     integral_max_nm: float = Field(default=800.0, ge=0, le=MAX_REPORTED_NM)
     deadband_kph: float = Field(default=1.0, ge=0, le=50)  # speed difference allowed for cornering
     accel_ff_nm_per_pct: float = Field(default=4.0, ge=0, le=100)  # launch/throttle feed-forward
-    auto_max_nm: float = Field(default=1500.0, gt=0, le=MAX_REPORTED_NM)
-    locked_nm: float = Field(default=3000.0, gt=0, le=MAX_REPORTED_NM)  # LOCK switch: full lock
-    slew_nm_per_s: float = Field(default=15000.0, gt=0, le=1000000)  # motor: open -> full in 200 ms
-    handbrake_open_ms: float = Field(default=60.0, gt=0, le=200)  # torque reaches 0 within this
+    auto_max_nm: float = Field(default=1500.0, ge=1, le=MAX_REPORTED_NM)
+    locked_nm: float = Field(default=3000.0, ge=1, le=MAX_REPORTED_NM)  # LOCK switch: full lock
+    slew_nm_per_s: float = Field(default=15000.0, ge=1, le=1000000)  # motor: open -> full in 200 ms
+    handbrake_open_ms: float = Field(default=60.0, ge=1, le=200)  # torque reaches 0 within this
     handbrake_reclose_ms: float = Field(default=300.0, ge=200, le=500)  # E: docs/handbrake.md, step 5
 
     @model_validator(mode="after")
@@ -55,7 +55,7 @@ class LsdCalibration(Strict):
     preload_nm: float = Field(default=100.0, ge=0, le=MAX_REPORTED_NM)
     power_ratio: float = Field(default=0.5, ge=0, le=1)
     coast_ratio: float = Field(default=0.3, ge=0, le=1)
-    max_lock_nm: float = Field(default=4000.0, gt=0, le=MAX_REPORTED_NM)
+    max_lock_nm: float = Field(default=4000.0, ge=1, le=MAX_REPORTED_NM)
 
 
 class ActiveDiffCalibration(Strict):
@@ -66,7 +66,7 @@ class ActiveDiffCalibration(Strict):
     kp_nm_per_kph: float = Field(default=150.0, ge=0, le=10000)
     ki_nm_per_kph_s: float = Field(default=300.0, ge=0, le=10000)
     torque_ff_ratio: float = Field(default=0.1, ge=0, le=1)  # share of axle input torque as base lock
-    max_lock_nm: float = Field(default=2500.0, gt=0, le=MAX_REPORTED_NM)
+    max_lock_nm: float = Field(default=2500.0, ge=1, le=MAX_REPORTED_NM)
     full_travel_ms: float = Field(default=150.0, ge=100, le=250)  # motor open -> full
 
 

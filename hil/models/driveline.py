@@ -19,8 +19,8 @@ class DrivelineCalibration(Strict):
     converter_k_factor: float = Field(default=11.0, gt=1, le=50)  # E: rad/s per sqrt(Nm), docs/gearbox.md
     converter_stall_torque_ratio: float = Field(default=1.9, ge=1, le=3)  # E: 1.8-2.0
     converter_coupling_speed_ratio: float = Field(default=0.85, gt=0.5, lt=1)  # E
-    lockup_capacity_nm: float = Field(default=1400.0, gt=0, le=10000)  # E: lock-up clutch torque while slipping
-    lockup_ramp_ms: float = Field(default=300.0, gt=0, le=10000)  # E: lock-up pressure ramp, 0 -> capacity
+    lockup_capacity_nm: float = Field(default=1400.0, ge=1, le=10000)  # E: lock-up clutch torque while slipping
+    lockup_ramp_ms: float = Field(default=300.0, ge=1, le=10000)  # E: lock-up pressure ramp, 0 -> capacity
     input_inertia_kgm2: float = Field(default=0.06, ge=0.005, le=2)  # E: turbine + gearbox (CarSim 0.015 x 2 + gears)
     gearbox_efficiency: float = Field(default=0.98, gt=0.5, le=1)  # C: 0.98-0.99 per gear (ZF 8HP)
     axle_efficiency: float = Field(default=0.96, gt=0.5, le=1)  # C: docs/vehicle.md#longitudinal-plant
@@ -28,7 +28,7 @@ class DrivelineCalibration(Strict):
     # E: a shift clutch's torque capacity (referred to the gearbox input) per bar above its return
     # spring: ~1,500 Nm at 13 bar pulls a 1-2 shift through in ~100 ms with no torque cut
     # (docs/gearbox.md#inertia-phase-physics); line pressure gives twice the engine's torque.
-    shift_clutch_nm_per_bar: float = Field(default=120.0, gt=0, le=1000)
+    shift_clutch_nm_per_bar: float = Field(default=120.0, ge=1, le=1000)
     shift_clutch_return_bar: float = Field(default=1.0, ge=0, le=5)  # E: piston return spring: no torque below
 
 

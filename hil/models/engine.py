@@ -24,18 +24,18 @@ class EngineCalibration(Strict):
     # the low-speed points are E (turbo spool-up).
     curve_rpm: tuple[Rpm, ...] = (650.0, 1000.0, 1500.0, 1800.0, 7200.0)
     curve_nm: tuple[TorqueNm, ...] = (350.0, 450.0, 650.0, 750.0, 750.0)
-    max_power_kw: float = Field(default=290.0, gt=0, le=1500)  # R: ~390 bhp with the FIA restrictor
-    launch_torque_nm: float = Field(default=750.0, gt=0, le=1000)  # plateau while launching (road: 800, R)
+    max_power_kw: float = Field(default=290.0, ge=10, le=1500)  # R: ~390 bhp with the FIA restrictor
+    launch_torque_nm: float = Field(default=750.0, ge=1, le=1000)  # plateau while launching (road: 800, R)
     launch_below_kph: float = Field(default=0.0, ge=0, le=100)  # launch plateau applies below this speed
     idle_rpm: float = Field(default=650.0, gt=300, le=2000)  # E
     limiter_rpm: float = Field(default=7000.0, gt=3000, le=8800)  # C/E: 6,800-7,200
-    limiter_hysteresis_rpm: float = Field(default=150.0, gt=0, le=1000)
-    stall_rpm: float = Field(default=300.0, gt=0, le=1000)  # E
+    limiter_hysteresis_rpm: float = Field(default=150.0, ge=1, le=1000)
+    stall_rpm: float = Field(default=300.0, ge=50, le=1000)  # E
     inertia_kgm2: float = Field(default=0.25, ge=0.02, le=5)  # E: engine + pump (CarSim big SUV 0.38 incl. more)
-    torque_rise_ms: float = Field(default=120.0, gt=0, le=5000)  # E: turbo/throttle first-order lag
-    torque_fall_ms: float = Field(default=40.0, gt=0, le=5000)  # E: throttle close
+    torque_rise_ms: float = Field(default=120.0, ge=1, le=5000)  # E: turbo/throttle first-order lag
+    torque_fall_ms: float = Field(default=40.0, ge=1, le=5000)  # E: throttle close
     # E: ignition cut acts "in a few ms" (docs/gearbox.md#torque-intervention)
-    cut_ms: float = Field(default=8.0, gt=0, le=1000)
+    cut_ms: float = Field(default=8.0, ge=1, le=1000)
     drag_nm: float = Field(default=25.0, ge=0, le=500)  # E: friction and pumping (closed throttle) at idle
     drag_nm_per_krpm: float = Field(default=12.0, ge=0, le=100)  # E
     idle_gain_nm_per_rpm: float = Field(default=1.0, ge=0, le=20)  # E: idle speed controller

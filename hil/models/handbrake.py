@@ -19,26 +19,26 @@ _NS_PER_S = 1_000_000_000
 
 
 class HhbCalibration(Strict):
-    lever_on_pct: float = Field(default=10.0, gt=0, lt=100)  # E: "on above 5 bar" as lever travel
+    lever_on_pct: float = Field(default=10.0, ge=0.5, lt=100)  # E: "on above 5 bar" as lever travel
     lever_off_pct: float = Field(default=5.0, ge=0, lt=100)  # hysteresis: off below this
     lever_debounce_ms: float = Field(default=20.0, ge=0, le=200)  # E: docs/handbrake.md#interlocks, 20 ms
-    lever_full_pct: float = Field(default=80.0, gt=0, le=100)  # travel that asks for full pressure
+    lever_full_pct: float = Field(default=80.0, ge=1, le=100)  # travel that asks for full pressure
     lever_rest_pct: float = Field(default=2.0, ge=0, lt=100)  # at rest: a fault may clear
     lever_min_plausible_pct: float = Field(default=-5.0, ge=-20, le=0)
     lever_max_plausible_pct: float = Field(default=105.0, ge=100, le=184)
     lever_invalid_ms: float = Field(default=20.0, ge=0, le=500)  # lever unusable this long -> FAULT
     centre_open_lead_ms: float = Field(default=150.0, ge=0, le=1000)  # apply anyway after this wait
     centre_open_torque_nm: float = Field(default=5.0, ge=0, le=4095)  # coupling counts as open at or below
-    max_pressure_bar: float = Field(default=120.0, gt=0, le=200)
-    pressure_rise_bar_per_s: float = Field(default=1200.0, gt=0, le=100000)  # actuator: 0 -> 120 bar in 100 ms
-    pressure_fall_bar_per_s: float = Field(default=600.0, gt=0, le=100000)  # release ramp
-    fault_fall_bar_per_s: float = Field(default=400.0, gt=0, le=100000)  # fail-safe ramp (no sudden release mid-slide)
-    lock_speed_kph: float = Field(default=1.0, gt=0, le=50)  # rear wheels below this count as stopped
-    unlock_speed_kph: float = Field(default=3.0, gt=0, le=50)  # ...and above this as turning again
+    max_pressure_bar: float = Field(default=120.0, ge=1, le=200)
+    pressure_rise_bar_per_s: float = Field(default=1200.0, ge=1, le=100000)  # actuator: 0 -> 120 bar in 100 ms
+    pressure_fall_bar_per_s: float = Field(default=600.0, ge=1, le=100000)  # release ramp
+    fault_fall_bar_per_s: float = Field(default=400.0, ge=1, le=100000)  # fail-safe ramp (no sudden release mid-slide)
+    lock_speed_kph: float = Field(default=1.0, ge=0.1, le=50)  # rear wheels below this count as stopped
+    unlock_speed_kph: float = Field(default=3.0, ge=0.1, le=50)  # ...and above this as turning again
     lock_min_pressure_bar: float = Field(default=20.0, ge=0, le=200)  # "stopped under pressure"
     lock_confirm_ms: float = Field(default=20.0, ge=0, le=10000)
-    lock_within_ms: float = Field(default=600.0, gt=0, le=10000)  # acceptance: lever -> RearAxleLocked at 40 km/h
-    speed_cap_kph: float = Field(default=90.0, gt=0, le=300)  # above this vehicle speed pressure is capped...
+    lock_within_ms: float = Field(default=600.0, ge=1, le=10000)  # acceptance: lever -> RearAxleLocked at 40 km/h
+    speed_cap_kph: float = Field(default=90.0, ge=1, le=300)  # above this vehicle speed pressure is capped...
     capped_pressure_bar: float = Field(default=40.0, ge=0, le=200)  # ...to this
     fault_clear_ms: float = Field(default=100.0, ge=0, le=60000)  # lever at rest with good frames this long
 

@@ -42,21 +42,21 @@ class TcuCalibration(Strict):
     thermal: ThermalCalibration = ThermalCalibration()
     power_on_pedal_pct: float = Field(default=10.0, ge=0, le=100)  # above: power-on shift kinds
     # OVERREV: redline - 500 (docs/gearbox.md#paddle-rules-m)
-    max_downshift_rpm: float = Field(default=6300.0, gt=0, le=10000)
-    min_upshift_rpm: float = Field(default=1100.0, gt=0, le=10000)  # UNDERREV: lugging floor
-    limiter_rpm: float = Field(default=6700.0, gt=0, le=10000)  # engine speed that counts as "on the limiter"
+    max_downshift_rpm: float = Field(default=6300.0, ge=500, le=10000)
+    min_upshift_rpm: float = Field(default=1100.0, ge=100, le=10000)  # UNDERREV: lugging floor
+    limiter_rpm: float = Field(default=6700.0, ge=500, le=10000)  # engine speed that counts as "on the limiter"
     limiter_upshift_gears: tuple[ForwardGear, ...] = ()  # M: gears that upshift by themselves at the limiter
-    anti_stall_rpm: float = Field(default=800.0, gt=0, le=10000)  # M: auto-downshift below this engine speed
+    anti_stall_rpm: float = Field(default=800.0, ge=100, le=10000)  # M: auto-downshift below this engine speed
     upshift_cut_pct: float = Field(default=20.0, ge=0, le=100)  # inertia-phase ceiling, % of torque
     min_dwell_ms: float = Field(default=1000.0, ge=0, le=60000)  # D: no reversal sooner than this after a shift
-    kickdown_pedal_pct: float = Field(default=95.0, gt=0, le=100)
-    kickdown_max_rpm: float = Field(default=5800.0, gt=0, le=10000)  # lowest gear whose engine speed stays under
+    kickdown_pedal_pct: float = Field(default=95.0, ge=1, le=100)
+    kickdown_max_rpm: float = Field(default=5800.0, ge=500, le=10000)  # lowest gear whose engine speed stays under
     kickdown_max_steps: int = Field(default=3, ge=1, le=7)
     paddle_hold_in_d_ms: float = Field(default=8000.0, ge=0, le=3600000)  # paddles in D: manual for this long
-    standstill_kph: float = Field(default=3.0, gt=0, le=30)  # R and P engage only below this
+    standstill_kph: float = Field(default=3.0, ge=0.1, le=30)  # R and P engage only below this
     lockup_min_gear: int = Field(default=1, ge=1, le=8)
-    lockup_close_rpm: float = Field(default=1300.0, gt=0, le=10000)  # turbine speed that closes the lock-up
-    lockup_open_rpm: float = Field(default=1000.0, gt=0, le=10000)  # ...and opens it again
+    lockup_close_rpm: float = Field(default=1300.0, ge=100, le=10000)  # turbine speed that closes the lock-up
+    lockup_open_rpm: float = Field(default=1000.0, ge=100, le=10000)  # ...and opens it again
     anticipate_upshifts: bool = True  # D: trigger early by the speed gained over the dead time
 
     @model_validator(mode="after")

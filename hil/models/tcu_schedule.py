@@ -59,7 +59,7 @@ class ShiftMapCalibration(Strict):
     pedal_pct: tuple[PedalPct, ...] = _PEDAL_PCT
     upshift_output_rpm: tuple[tuple[OutputRpm, ...], ...] = _default_rows(_UP_ENGINE_RPM, upper=False)
     downshift_output_rpm: tuple[tuple[OutputRpm, ...], ...] = _default_rows(_DOWN_ENGINE_RPM, upper=True)
-    min_hysteresis_output_rpm: float = Field(default=40.0, gt=0, le=5000)
+    min_hysteresis_output_rpm: float = Field(default=40.0, ge=1, le=5000)
 
     @field_validator("pedal_pct")
     @classmethod

@@ -26,8 +26,8 @@ TORQUE_FIRST = frozenset({ShiftKind.POWER_ON_UP, ShiftKind.POWER_OFF_DOWN})
 class ShiftProfile(Strict):
     """One shift kind's clutch-to-clutch profile."""
 
-    fill_ms: float = Field(gt=0, le=2000)  # oncoming element filled and held at its return spring
-    torque_ms: float = Field(gt=0, le=2000)  # load handover: one element's pressure ramps down, the other's up
+    fill_ms: float = Field(ge=1, le=2000)  # oncoming element filled and held at its return spring
+    torque_ms: float = Field(ge=1, le=2000)  # load handover: one element's pressure ramps down, the other's up
     # the pressure that sets the inertia phase: the oncoming element's (upshifts, power-off
     # downshifts; torque-first kinds add a share of the engine torque); in a power-on downshift the
     # offgoing element's, slipping while the rev-matched engine flares against it (lower = faster)
@@ -37,20 +37,20 @@ class ShiftProfile(Strict):
 class ShiftCalibration(Strict):
     """Pressure profiles per shift kind and the hydraulics they share (defaults: rally "Performance")."""
 
-    decision_ms: float = Field(default=20.0, gt=0, le=500)  # latch + CAN/solenoid scheduling, shown as FILL
+    decision_ms: float = Field(default=20.0, ge=1, le=500)  # latch + CAN/solenoid scheduling, shown as FILL
     power_on_up: ShiftProfile = ShiftProfile(fill_ms=40.0, torque_ms=30.0, inertia_bar=7.0)
     power_off_up: ShiftProfile = ShiftProfile(fill_ms=40.0, torque_ms=20.0, inertia_bar=2.6)
     power_on_down: ShiftProfile = ShiftProfile(fill_ms=40.0, torque_ms=20.0, inertia_bar=2.0)
     power_off_down: ShiftProfile = ShiftProfile(fill_ms=40.0, torque_ms=20.0, inertia_bar=4.0)
-    line_bar: float = Field(default=18.0, gt=0, le=25)  # E: a closed element (holds twice the engine torque)
+    line_bar: float = Field(default=18.0, ge=2, le=25)  # E: a closed element (holds twice the engine torque)
     fill_bar: float = Field(default=1.0, ge=0, le=5)  # E: filled piston at its return spring: no torque yet
     # E: inertia-phase pressure added per 100 Nm of engine torque at the request (torque-first kinds),
     # so the oncoming element carries the load as well as pulling the input across; a deeper cut
     # leaves it more to pull
     oncoming_bar_per_100nm: float = Field(default=0.6, ge=0, le=5)
-    sync_band_rpm: float = Field(default=50.0, gt=0, le=500)  # t3: input within this of the new gear...
+    sync_band_rpm: float = Field(default=50.0, ge=5, le=500)  # t3: input within this of the new gear...
     sync_confirm_ms: float = Field(default=20.0, ge=0, le=500)  # ...for this long (docs/gearbox.md#shift-time-metrics)
-    inertia_timeout_ms: float = Field(default=600.0, gt=0, le=5000)  # no sync by then: oncoming to line pressure
+    inertia_timeout_ms: float = Field(default=600.0, ge=50, le=5000)  # no sync by then: oncoming to line pressure
     apply_ramp_ms: float = Field(default=60.0, ge=0, le=2000)  # after the shift: new element to line pressure
     torque_restore_ms: float = Field(default=40.0, ge=0, le=2000)  # after an upshift: the cut ramps out
 

@@ -19,14 +19,14 @@ _RPM_PER_RAD_S = 60.0 / (2.0 * math.pi)
 class ThermalCalibration(Strict):
     initial_oil_temp_c: float = Field(default=85.0, ge=-40, le=200)
     cooling_reference_c: float = Field(default=85.0, ge=-40, le=150)  # oil-to-coolant exchanger target
-    heat_capacity_j_per_k: float = Field(default=30_000.0, gt=0, le=10000000)  # E: ~9 l ATF + case metal
-    cooling_w_per_k: float = Field(default=450.0, gt=0, le=100000)  # E: rally adds an air-to-oil cooler
+    heat_capacity_j_per_k: float = Field(default=30_000.0, ge=100, le=10000000)  # E: ~9 l ATF + case metal
+    cooling_w_per_k: float = Field(default=450.0, ge=1, le=100000)  # E: rally adds an air-to-oil cooler
     # E: docs/gearbox.md#oil-temperature: above ~120 °C slow, soft shifts
-    derate_c: float = Field(default=120.0, gt=0, le=200)
-    limp_c: float = Field(default=135.0, gt=0, le=200)  # ...above ~135 °C force auto (limp)
-    limp_exit_c: float = Field(default=128.0, gt=0, le=200)  # limp latches until the oil cools below this
+    derate_c: float = Field(default=120.0, ge=40, le=200)
+    limp_c: float = Field(default=135.0, ge=40, le=200)  # ...above ~135 °C force auto (limp)
+    limp_exit_c: float = Field(default=128.0, ge=40, le=200)  # limp latches until the oil cools below this
     derate_time_factor: float = Field(default=1.5, ge=1.0, le=5.0)  # phase durations × this when hot
-    limp_torque_limit_nm: float = Field(default=400.0, gt=0, le=2047.5)  # engine ceiling in limp
+    limp_torque_limit_nm: float = Field(default=400.0, ge=1, le=2047.5)  # engine ceiling in limp
 
     @model_validator(mode="after")
     def _ordered(self) -> ThermalCalibration:

@@ -14,9 +14,9 @@ from hil.models.world import SURFACES
 class SurfaceCalibration(Strict):
     """One ground type: peak friction, rolling resistance and the magic-formula shape (B, C, E)."""
 
-    mu_peak: float = Field(gt=0, le=2)
+    mu_peak: float = Field(ge=0.05, le=2)
     crr: float = Field(ge=0, lt=1)
-    shape_b: float = Field(gt=0, le=50)
+    shape_b: float = Field(ge=0.1, le=50)
     shape_c: float = Field(gt=1, lt=2)
     shape_e: float = Field(ge=-10, le=1)
 
@@ -36,7 +36,7 @@ def _surfaces() -> dict[str, SurfaceCalibration]:
 
 class VehicleCalibration(Strict):
     mass_kg: float = Field(default=3200.0, gt=500, lt=10000)
-    cda_m2: float = Field(default=1.45, gt=0, le=10)
+    cda_m2: float = Field(default=1.45, ge=0.1, le=10)
     air_density_kg_m3: float = Field(default=1.2, gt=0.5, lt=1.5)
     cg_height_m: float = Field(default=0.75, gt=0.2, lt=2.0)
     front_weight_fraction: float = Field(default=0.52, gt=0.2, lt=0.8)
@@ -50,7 +50,7 @@ class VehicleCalibration(Strict):
     traction_slip_offset_kph: float = Field(default=2.0, ge=0, le=50)
     traction_gain_nm_per_kph: float = Field(default=40.0, ge=0, le=1000)
     traction_floor: float = Field(default=0.3, ge=0, le=1)  # TC never asks for less than this x full load
-    traction_recover_nm_per_s: float = Field(default=8000.0, gt=0, le=1000000)
+    traction_recover_nm_per_s: float = Field(default=8000.0, ge=1, le=1000000)
     surfaces: dict[str, SurfaceCalibration] = Field(default_factory=_surfaces)
 
     @model_validator(mode="after")

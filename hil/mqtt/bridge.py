@@ -3,7 +3,10 @@
 The session side is a frame observer and an event listener that only append to a bounded
 `Outbox` (never await, never block the CAN loop). The broker side is one task group: a link
 task that connects, subscribes, publishes and reconnects with jittered exponential backoff,
-and a status task that republishes the retained status periodically and on change.
+and a status task that republishes the retained status periodically and on change. Commands
+are parsed (and stages loaded) in a worker thread. The bridge supervises itself: whatever
+fails in it is logged, the retained status says `offline`, and it starts over after a pause;
+the CAN session never notices.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import json
 import random
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,7 @@ import aiomqtt
 
 from hil.bus.codec import MessageSpec, Signals
 from hil.config.overrides import RunningCalibration, Value
+from hil.logs import log
 from hil.mqtt.commands import CommandContext, Commands
 from hil.mqtt.config import MqttSection, resolve
 from hil.mqtt.outbox import Outbox, Outgoing
@@ -45,6 +49,7 @@ class LinkStats:
     connects: int = 0
     connection_losses: int = 0
     published: int = 0
+    restarts: int = 0  # the bridge failed and started over (the CAN session ran on)
     last_error: str = ""
 
 
@@ -58,6 +63,8 @@ class MqttBridge:
     def __init__(
         self, cfg: MqttSection, *, rig_name: str, rig_file: Path, session: Session, player: StagePlayer,
         calibration: RunningCalibration, set_calibration: Callable[[str, Value], dict[str, Any]],
+        inject_fault: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        clear_fault: Callable[[str], bool] | None = None,
     ) -> None:
         self.cfg = cfg
         self.rig_name = rig_name
@@ -68,11 +75,12 @@ class MqttBridge:
         self.topics = Topics(cfg.prefix_for(rig_name))
         self.outbox = Outbox(cfg.queue_size)
         self.stats = LinkStats()
+        self._outage_reported = False
         self.commands = Commands(CommandContext(
             player=player, set_calibration=set_calibration,
             stages_dir=resolve(rig_file.parent, cfg.stages_dir), now_ns=session.clock.now_ns,
-            on_event=self.publish_event, codec=session.codec,
-        ))
+            on_event=self.publish_event, codec=session.codec, inject_fault=inject_fault, clear_fault=clear_fault,
+        ), max_payload_bytes=cfg.max_payload_kib * 1024)
         # message -> telemetry period (0: every frame, for event messages); absent: not published
         self._period_ns: dict[str, int] = {}
         for name, spec in session.codec.specs.items():
@@ -85,6 +93,7 @@ class MqttBridge:
         self._status_key: tuple[Any, ...] = ()
         self._stage_done = False
         self._recording: StageRecording | None = None  # the playing stage's expectation inputs
+        self._stopping = False  # the run is ending (not the bridge failing)
 
     # ---- session side: called from the CAN loop, never blocks ----------------------------
 
@@ -166,6 +175,7 @@ class MqttBridge:
                 "events_dropped": ob.events_dropped,
                 "commands_ok": self.commands.handled,
                 "commands_rejected": self.commands.rejected,
+                "restarts": self.stats.restarts,
                 "last_error": self.stats.last_error,
             },
         }
@@ -195,9 +205,9 @@ class MqttBridge:
         for v in await asyncio.to_thread(rec.verdicts):
             self.publish_event("verdict", {"stage": rec.timeline.name, **v.to_json()}, t_end)
 
-    async def _status_loop(self, stop: asyncio.Event) -> None:
+    async def _status_loop(self, quit_: asyncio.Event) -> None:
         last = -1e9
-        while not stop.is_set():
+        while not quit_.is_set():
             finished = self._check_stage()
             if finished is not None:
                 await self._publish_verdicts(finished)
@@ -210,7 +220,15 @@ class MqttBridge:
                 self._status_key, last = key, mono
                 self._queue_status()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), STATUS_POLL_S)
+                await asyncio.wait_for(quit_.wait(), STATUS_POLL_S)
+
+    def summary(self) -> str:
+        """For the end of a run: where it published, how much, and what it had to drop."""
+        ob, st = self.outbox, self.stats
+        state = "connected" if st.connected else (f"not reached ({st.last_error})" if not st.connects else "lost")
+        return (f"mqtt {self.cfg.host}:{self.cfg.port}{' (TLS)' if self.cfg.tls else ''}: {st.published} published, "
+                f"{ob.telemetry_dropped} telemetry and {ob.events_dropped} events dropped, "
+                f"{st.connects} connect(s), {st.connection_losses} loss(es); {state}")
 
     # ---- broker side ---------------------------------------------------------------------
 
@@ -220,7 +238,7 @@ class MqttBridge:
         if cfg.tls is not None:
             base = self.rig_file.parent
             tls = aiomqtt.TLSParameters(
-                ca_certs=str(resolve(base, cfg.tls.ca_file)),
+                ca_certs=str(resolve(base, cfg.tls.ca_file)) if cfg.tls.ca_file else None,  # None: system CAs
                 certfile=str(resolve(base, cfg.tls.cert_file)) if cfg.tls.cert_file else None,
                 keyfile=str(resolve(base, cfg.tls.key_file)) if cfg.tls.key_file else None,
                 cert_reqs=ssl.CERT_REQUIRED,
@@ -235,59 +253,109 @@ class MqttBridge:
         )
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Until `stop` is set; then flush, publish a retained `offline` status, disconnect (bounded)."""
-        async with asyncio.TaskGroup() as tg:
-            link = tg.create_task(self._link(stop), name="hil.mqtt.link")
-            tg.create_task(self._status_loop(stop), name="hil.mqtt.status")
-            tg.create_task(self._shutdown_guard(stop, link), name="hil.mqtt.shutdown")
+        """Until `stop` is set; then flush, publish a retained `offline` status, disconnect (bounded).
+        Never raises: a failure inside the bridge is logged and the bridge starts over."""
+        delay = self.cfg.reconnect_min_s
+        while True:
+            # `quit_` ends this incarnation: set on stop, or by any of its tasks that fails. Its
+            # loops watch it as well as being cancelled, because Python 3.11's wait_for (inside
+            # aiomqtt's publish) can swallow a cancellation that meets a completing publish.
+            quit_ = asyncio.Event()
+            try:
+                async with asyncio.TaskGroup() as tg:
+                    link = tg.create_task(self._halting(self._link(quit_), quit_), name="hil.mqtt.link")
+                    tg.create_task(self._halting(self._status_loop(quit_), quit_), name="hil.mqtt.status")
+                    tg.create_task(self._shutdown_guard(stop, quit_, link), name="hil.mqtt.shutdown")
+                return
+            except Exception as exc:  # ExceptionGroup: a bug or a library surprise, not a lost broker
+                self.stats.restarts += 1
+                self.stats.connected = False
+                first = exc.exceptions[0] if isinstance(exc, BaseExceptionGroup) else exc
+                self.stats.last_error = f"bridge failed: {type(first).__name__}: {first}"
+                log.error("MQTT bridge failed (%s); the CAN session runs on, the bridge starts over",
+                          self.stats.last_error, exc_info=exc)
+            if stop.is_set():
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay * (0.5 + random.random() / 2))
+            delay = min(delay * 2, self.cfg.reconnect_max_s)
 
-    async def _shutdown_guard(self, stop: asyncio.Event, link: asyncio.Task[None]) -> None:
-        await stop.wait()
-        finished = self._check_stage()  # a run that stops at its stage's end still reports it
-        if finished is not None:
-            await self._publish_verdicts(finished)
+    async def _halting(self, work: Coroutine[Any, Any, None], quit_: asyncio.Event) -> None:
+        """A task of the bridge: if it fails, the others end too (and say `offline`)."""
+        try:
+            await work
+        except BaseException:
+            quit_.set()
+            self.outbox.wake.set()
+            raise
+
+    async def _shutdown_guard(self, stop: asyncio.Event, quit_: asyncio.Event, link: asyncio.Task[None]) -> None:
+        await _either(stop, quit_)
+        self._stopping = stop.is_set()
+        if self._stopping:
+            quit_.set()
+            finished = self._check_stage()  # a run that stops at its stage's end still reports it
+            if finished is not None:
+                await self._publish_verdicts(finished)
         self.outbox.wake.set()
         _, pending = await asyncio.wait({link}, timeout=SHUTDOWN_S)
         if pending:
             link.cancel()
 
-    async def _link(self, stop: asyncio.Event) -> None:
+    async def _link(self, quit_: asyncio.Event) -> None:
         delay = self.cfg.reconnect_min_s
-        while not stop.is_set():
+        while not quit_.is_set():
             lost = False
             try:
                 async with self._client() as client:
                     self.stats.connected = True
                     self.stats.connects += 1
+                    if self._outage_reported:
+                        log.warning("MQTT broker %s:%d reached again", self.cfg.host, self.cfg.port)
+                    self._outage_reported = False
                     delay = self.cfg.reconnect_min_s
                     try:
-                        await self._connected(client, stop)
+                        await self._connected(client, quit_)
                     finally:
                         self.stats.connected = False
-            except* aiomqtt.MqttError as group:
+            except* aiomqtt.MqttError as group:  # the broker went away: reconnect
                 lost = True
                 self.stats.last_error = str(group.exceptions[0])
             if not lost:
                 return
+            if not self._outage_reported:  # once per outage, on stderr: the run itself goes on
+                self._outage_reported = True
+                log.warning("MQTT broker %s:%d %s: %s; the run goes on, retrying in the background",
+                            self.cfg.host, self.cfg.port, "lost" if self.stats.connects else "unreachable",
+                            self.stats.last_error)
             self.stats.connection_losses += 1
             # exponential backoff with jitter: a fleet of rigs does not reconnect in lockstep
             pause = delay * (0.5 + random.random() / 2)
             delay = min(delay * 2, self.cfg.reconnect_max_s)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), pause)
+                await asyncio.wait_for(quit_.wait(), pause)
 
-    async def _connected(self, client: aiomqtt.Client, stop: asyncio.Event) -> None:
+    async def _connected(self, client: aiomqtt.Client, quit_: asyncio.Event) -> None:
         await client.subscribe(self.topics.commands, qos=1)
         self._queue_status()  # a fresh connection always (re)publishes the status
-        async with asyncio.TaskGroup() as tg:
-            commands = tg.create_task(self._command_loop(client), name="hil.mqtt.commands")
-            await self._publish_loop(client, stop)
-            commands.cancel()
-        self._queue_status("offline")
-        status = self.outbox.status
-        if status is not None:
-            self.outbox.status = None
-            await client.publish(status.topic, status.payload, qos=1, retain=True, timeout=1.0)
+        try:
+            async with asyncio.TaskGroup() as tg:
+                commands = tg.create_task(self._command_loop(client), name="hil.mqtt.commands")
+                await self._publish_loop(client, quit_)
+                commands.cancel()
+        except BaseException as exc:
+            # Leaving by an error or a cancel: the client disconnects cleanly, so the broker
+            # drops the will - say `offline` ourselves first (a lost link has no one to say it to).
+            if not _connection_lost(exc):
+                await self._say_offline(client, f"bridge stopped: {type(exc).__name__}")
+            raise
+        await self._say_offline(client, "stopped" if self._stopping else "bridge failed, starting over")
+
+    async def _say_offline(self, client: aiomqtt.Client, reason: str) -> None:
+        self.outbox.status = None
+        body = {**self.status("offline"), "reason": reason}
+        with contextlib.suppress(aiomqtt.MqttError, TimeoutError, asyncio.CancelledError):
+            await client.publish(self.topics.status, _json(body), qos=1, retain=True, timeout=1.0)
 
     async def _command_loop(self, client: aiomqtt.Client) -> None:
         async for message in client.messages:
@@ -297,13 +365,15 @@ class MqttBridge:
             if name is None:
                 continue
             payload = message.payload if isinstance(message.payload, bytes) else str(message.payload).encode()
-            reply = self.commands.handle(name, payload)
+            # parsing and stage loading in a worker thread: a big or nasty payload never stalls the CAN loop
+            pending = await asyncio.to_thread(self.commands.prepare, name, payload)
+            reply = self.commands.execute(pending)
             self.outbox.put_event(Outgoing(self.topics.reply(name), reply, qos=1))
             finished = self._check_stage()
             if finished is not None:
                 await self._publish_verdicts(finished)
 
-    async def _publish_loop(self, client: aiomqtt.Client, stop: asyncio.Event) -> None:
+    async def _publish_loop(self, client: aiomqtt.Client, quit_: asyncio.Event) -> None:
         ob = self.outbox
         while True:
             if ob.status is not None:
@@ -324,7 +394,7 @@ class MqttBridge:
                     ob.telemetry_dropped += 1
                     raise
             else:
-                if stop.is_set():
+                if quit_.is_set():
                     return
                 ob.wake.clear()
                 await ob.wake.wait()
@@ -343,3 +413,19 @@ class MqttBridge:
             "units": {k: u for k, u in spec.units.items() if u},
             "labels": labels,
         })
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    if isinstance(exc, BaseExceptionGroup):
+        return all(_connection_lost(e) for e in exc.exceptions)
+    return isinstance(exc, aiomqtt.MqttError)
+
+
+async def _either(a: asyncio.Event, b: asyncio.Event) -> None:
+    """Until one of two events is set."""
+    waits = {asyncio.ensure_future(a.wait()), asyncio.ensure_future(b.wait())}
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waits:
+            w.cancel()

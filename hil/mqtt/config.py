@@ -5,6 +5,7 @@ Paths (TLS files, stages directory) are relative to the rig file; `check_files` 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -17,7 +18,7 @@ TOPIC_PREFIX_PATTERN = r"^[A-Za-z0-9_./-]+$"  # no wildcards (+, #), no empty le
 
 
 class TlsSection(Strict):
-    ca_file: str
+    ca_file: str | None = None  # None: the system's trusted CAs (as for `--mqtt mqtts://...`)
     cert_file: str | None = None  # client certificate (with key_file) for mutual TLS
     key_file: str | None = None
     insecure: bool = False  # skip the host-name check (lab brokers with IP-only certificates)
@@ -31,13 +32,14 @@ class MqttSection(Strict):
     password: str | None = None
     tls: TlsSection | None = None
     topic_prefix: str | None = Field(default=None, pattern=TOPIC_PREFIX_PATTERN)  # default: hil/<rig>
-    rate_hz: float = Field(default=10.0, gt=0, le=1000)  # telemetry per message topic
+    rate_hz: float = Field(default=10.0, ge=0.01, le=1000)  # telemetry per message topic
     rates_hz: dict[str, RateHz] = {}  # per message; 0 turns a message's telemetry off
     queue_size: int = Field(default=2000, ge=10, le=1_000_000)
     keepalive_s: int = Field(default=30, ge=5, le=3600)
-    reconnect_min_s: float = Field(default=0.5, gt=0, le=60)
-    reconnect_max_s: float = Field(default=30.0, gt=0, le=3600)
-    status_period_s: float = Field(default=2.0, gt=0, le=3600)
+    reconnect_min_s: float = Field(default=0.5, ge=0.01, le=60)
+    reconnect_max_s: float = Field(default=30.0, ge=0.01, le=3600)
+    status_period_s: float = Field(default=2.0, ge=0.1, le=3600)
+    max_payload_kib: int = Field(default=64, ge=1, le=16_384)  # a larger command is refused unread
     stages_dir: str = "../stages"  # stage/start may only load files from here
 
     @field_validator("topic_prefix")
@@ -82,8 +84,33 @@ def resolve(base: Path, rel: str) -> Path:
     return p if p.is_absolute() else (base / p).resolve()
 
 
+@dataclass(frozen=True)
+class BrokerAddress:
+    host: str
+    port: int | None  # None: the rig's port, else the scheme's default
+    tls: bool | None  # None: as the rig says (bare HOST[:PORT]); True for mqtts://, False for mqtt://
+
+
+SCHEME_PORTS = {"mqtt": 1883, "mqtts": 8883}
+
+
+def parse_broker(text: str) -> BrokerAddress:
+    """`--mqtt HOST[:PORT]`, `mqtt://HOST[:PORT]` or `mqtts://HOST[:PORT]` (TLS; IPv6 as `[::1]`)."""
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        host, port = parse_host_port(text)
+        return BrokerAddress(host, port, None)
+    if scheme.lower() not in SCHEME_PORTS:
+        raise UsageError(f"--mqtt {text}: the scheme must be mqtt:// or mqtts:// (or give HOST[:PORT])")
+    if "@" in rest or "/" in rest.rstrip("/") or "?" in rest:
+        raise UsageError(f"--mqtt {text}: only HOST[:PORT] after the scheme (credentials go in the rig's [mqtt])")
+    host, port = parse_host_port(rest.rstrip("/"))
+    tls = scheme.lower() == "mqtts"
+    return BrokerAddress(host, port if port is not None else SCHEME_PORTS[scheme.lower()], tls)
+
+
 def parse_host_port(text: str) -> tuple[str, int | None]:
-    """`--mqtt HOST[:PORT]` (IPv6 as `[::1]:1883`)."""
+    """`HOST[:PORT]` (IPv6 as `[::1]:1883`)."""
     host, port = text, None
     if text.startswith("["):
         end = text.find("]")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hil import __version__
 from hil.bus.codec import Signals
+from hil.version import __version__
 
 
 def identity_signals(calibration_hash32: int) -> Signals:

@@ -31,7 +31,8 @@ class EventKind(StrEnum):
     CENTRE_OPEN = "centre_open"              # DCU_Status.CentreMode enters OPEN or HANDBRAKE_OPEN
     CENTRE_CLOSE = "centre_close"            # ... and leaves it
     FAULT = "fault"                          # a fault signal becomes active (or changes code)
-    FAULT_CLEARED = "fault_cleared"          # ... and goes back to no fault
+    FAULT_CLEARED = "fault_cleared"          # ... and goes back to no fault; or an injected fault ends
+    FAULT_INJECTED = "fault_injected"        # an injected fault starts (fields: fault_id, kind, message...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +103,10 @@ class EventDetector:
         handler = _HANDLERS.get(spec.name)
         if handler is not None:
             handler(self, t_ns, spec, sig)
+
+    def record(self, kind: EventKind, t_ns: int, fields: Mapping[str, Any]) -> None:
+        """An event that no frame shows (an injected fault starting or ending), in bus time."""
+        self._emit(kind, t_ns, {k: v for k, v in fields.items() if isinstance(v, str | int | float | bool)})
 
     def _emit(self, kind: EventKind, t_ns: int, fields: dict[str, FieldValue]) -> None:
         ev = Event(kind, t_ns, fields)

@@ -25,10 +25,9 @@ from hil.results.kpis import (
     write_kpis,
 )
 from hil.results.signals import SignalTraceWriter
-from hil.results.trace import Trace
 from hil.runtime.session import FrameObserver
 from hil.stage.timeline import Timeline
-from hil.stage.verdicts import Verdict, evaluate
+from hil.stage.verdicts import Verdict, Verdicts
 
 EVENTS_FILE = "events.json"
 KPIS_FILE = "kpis.json"
@@ -58,8 +57,9 @@ class RunResults:
     """The results files of one run: frame observers and an event listener while it runs,
     `finish()` once at the end (on every exit path) writes them.
 
-    With a stage's expectations, the messages they read are kept in memory (only those) and
-    judged at the end — only when the run reached the stage's end: `verdicts.json`, `junit.xml`.
+    With a stage's expectations, they are judged as the frames and events pass (nothing of the
+    trace is held) and written at the end — only when the run reached the stage's end:
+    `verdicts.json`, `junit.xml`.
     """
 
     def __init__(self, out_dir: Path, settings: KpiSettings | None = None, *, signal_trace: bool = True,
@@ -69,8 +69,7 @@ class RunResults:
         self.trace = SignalTraceWriter(out_dir) if signal_trace else None
         self.stage = stage
         self.expectations = tuple(getattr(stage, "expectations", ()) or ())
-        needed = frozenset({"ABS_WheelSpeeds"}).union(*(e.messages for e in self.expectations))
-        self.checked = Trace(only=needed) if self.expectations else None
+        self.checked = Verdicts(self.expectations, end_ns=stage.duration_ns) if stage and self.expectations else None
         self.verdicts: list[Verdict] = []
         self._finished = False
 
@@ -85,6 +84,8 @@ class RunResults:
 
     def on_event(self, event: Event) -> None:
         self.kpi.on_event(event)
+        if self.checked is not None:
+            self.checked.on_event(event)
 
     @property
     def failed(self) -> bool:
@@ -93,7 +94,7 @@ class RunResults:
     def _judge(self) -> None:
         if self.checked is None or self.stage is None:
             return
-        self.verdicts = evaluate(self.expectations, self.checked, self.kpi.events, end_ns=self.stage.duration_ns)
+        self.verdicts = self.checked.verdicts()
         (self.out_dir / VERDICTS_FILE).write_text(json.dumps([v.to_json() for v in self.verdicts], indent=1) + "\n")
         name = self.stage.name
         write_junit(self.out_dir / JUNIT_FILE, [Suite(name, [

@@ -1,6 +1,7 @@
 """Progress of runs in simulated time: reported at most every ~250 ms of wall time.
 
-Kept off the hot path: the wall clock is read once every 1,024 frames, not per frame.
+Kept off the hot path: the wall clock is read once every 1,024 frames, not per frame. rich's
+progress display is imported only when a display is made (`hil serve` never needs it).
 """
 
 from __future__ import annotations
@@ -8,11 +9,13 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterator
-
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from typing import TYPE_CHECKING
 
 from hil.bus.codec import MessageSpec, Signals
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
 
 REPORT_EVERY_S = 0.25
 
@@ -43,6 +46,9 @@ class ProgressObserver:
 
 def make_progress(console: Console | None = None) -> Progress:
     """A rich progress display in simulated seconds; silent when stderr is not a terminal."""
+    from rich.console import Console  # noqa: PLC0415 - loaded with the first display, not with the CLI
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: PLC0415
+
     console = console or Console(stderr=True)
     return Progress(
         TextColumn("[bold]{task.description:<24}"), BarColumn(),

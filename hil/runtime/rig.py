@@ -3,13 +3,12 @@
     async with Rig(prepared, out=folder) as rig:    # opens bus, log, observers, bridge, pump
         outcome = await rig.run()                    # to the stage's end, a stop, or a signal
 
-Every run is assembled here and nowhere else (`hil run`, `hil serve`, `hil regress` workers, the
-tests). Observers register through `observe`/`on_event`; live calibration writes go through
-`set_calibration` to the nodes that declare the section. Teardown runs in one order on every
-exit path (end, exception, SIGINT/SIGTERM, cancellation):
-    1 stop stepping nodes   2 drain the pump   3 close the CAN log   4 finish observers (verdicts
-    only if the stage reached its end)   5 run.json   6 final MQTT status   7 close the bus
-Virtual time can also be stepped synchronously (`with Rig(p) as rig: rig.advance(t_ns)`).
+Every run is assembled here and nowhere else; observers register through `observe`/`on_event`,
+live calibration writes go through `set_calibration` to the nodes that declare the section.
+Teardown, in this order on every exit path (end, exception, SIGINT/SIGTERM, cancellation):
+1 stop the nodes, 2 drain the pump, 3 close the CAN log, 4 finish observers (verdicts only at the
+stage's end), 5 run.json, 6 final MQTT status, 7 close the bus. Virtual time can also be stepped
+by hand: `with Rig(p) as rig: rig.advance(t_ns)`.
 """
 
 from __future__ import annotations
@@ -17,27 +16,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-import traceback
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import can
 
-from hil import __version__
+from hil import extras
 from hil.bus.codec import Codec
+from hil.bus.echo import ECHOING_INTERFACES, OwnEchoes
+from hil.bus.faults import FaultEvent, FaultSpec, parse_fault
 from hil.bus.health import BusHealth
 from hil.bus.pump import ReceivePump
 from hil.bus.recorder import Recorder
 from hil.config.overrides import RunningCalibration, Value
-from hil.errors import HilError, UsageError
+from hil.diag.node import DiagnosedNode
+from hil.diag.wiring import Diagnostics, wire
+from hil.errors import UsageError
 from hil.nodes.registry import build_nodes
-from hil.results.events import Event, EventDetector
+from hil.results.events import Event, EventDetector, EventKind
 from hil.results.folder import RunResults, kpi_settings, write_run_info
 from hil.results.outdir import inside
 from hil.results.progress import ProgressObserver, Report
 from hil.runtime.clock import Clock, RealTimeClock, VirtualClock
+from hil.runtime.ending import ERROR_LOG, log_error, run_info, stop_reason
 from hil.runtime.node import NodeModel
 from hil.runtime.outcome import RunOutcome
 from hil.runtime.prepare import Prepared, open_bus
@@ -48,7 +51,7 @@ from hil.stage.player import StagePlayer
 if TYPE_CHECKING:
     from hil.mqtt.bridge import MqttBridge
 
-ERROR_LOG = "hil.log"
+__all__ = ["ERROR_LOG", "Rig"]
 _STAGE_END = -1  # `until_ns` default: the rig's duration (its --duration, else the stage's length)
 
 
@@ -80,6 +83,7 @@ class Rig:
         self._bus: can.BusABC | None = None
         self._recorder: Recorder | None = None
         self._session: Session | None = None
+        self._diag: Diagnostics | None = None
         self._pump: ReceivePump | None = None
         self._exits: contextlib.AsyncExitStack | None = None
         self._task_group: asyncio.TaskGroup
@@ -110,7 +114,8 @@ class Rig:
 
     @property
     def nodes(self) -> list[NodeModel]:
-        return self.session.nodes
+        """The node bindings (a diagnosed controller's own binding, not its diagnostics wrapper)."""
+        return [n.node if isinstance(n, DiagnosedNode) else n for n in self.session.nodes]
 
     @property
     def bus(self) -> can.BusABC:
@@ -138,11 +143,48 @@ class Rig:
         old, new = self.calibration.set(key, value)
         section = key.split(".", 1)[0]
         applied = []
-        for node in self.nodes:
+        for node in self.session.nodes:  # a diagnosed controller's wrapper passes it on
             if section in node.accepts:
                 node.apply_calibration(self.calibration.values)
                 applied.append(node.name)
         return {"key": key, "old": old, "new": new, "applied_to": applied}
+
+    # ---- faults and diagnostics ------------------------------------------------------------
+
+    @property
+    def diagnostics(self) -> Diagnostics:
+        """The run's fault injector, bus gate and diagnosed controllers (UDS servers, DTCs)."""
+        if self._diag is None:
+            raise UsageError("the rig is not open: use `with Rig(...)` or `async with Rig(...)`")
+        return self._diag
+
+    def inject_fault(self, fault: FaultSpec | Mapping[str, Any]) -> str:
+        """Inject a fault (a FaultSpec, or its fields as in a stage file); its `at` counts from now.
+        FaultError, and nothing applied, if it does not fit the DBC. Returns the fault id."""
+        spec = fault if isinstance(fault, FaultSpec) else parse_fault(fault, self.codec, file="<api>")
+        injected = self.diagnostics.injector.inject(spec, self.clock.now_ns(), file="<api>")
+        self.session.gate_changed()
+        return injected.fault_id
+
+    def clear_fault(self, fault_id: str) -> bool:
+        """End a fault now (False if there is no such live fault)."""
+        cleared = self.diagnostics.injector.clear(fault_id, self.clock.now_ns())
+        self.session.gate_changed()
+        return cleared
+
+    def _inject_for_mqtt(self, fields: dict[str, Any]) -> dict[str, Any]:
+        spec = parse_fault(fields, self.codec, file="fault/inject")
+        fault_id = self.inject_fault(spec)
+        return {"fault_id": fault_id, **spec.window_s(self.clock.now_ns() - self.start_ns), **spec.summary()}
+
+    def _fault_event(self, event: FaultEvent) -> None:
+        self.events.record(EventKind(event.name), event.t_ns, event.fields)
+
+    def _rebuild_node(self, name: str) -> NodeModel:
+        """A controller after ECUReset: its model from scratch, with the run's calibration now."""
+        (node,) = build_nodes(frozenset({name}), self.prepared.calibration, self.player)
+        node.apply_calibration(self.calibration.values)
+        return node
 
     def stop(self, reason: str = "stopped") -> None:
         """Ask a running `run()` to end at the next step (thread-unsafe: call on the loop)."""
@@ -163,12 +205,20 @@ class Rig:
             self._recorder = Recorder(inside(self.out, spec.rig.log, str(rig.path), "rig.log"))
         models = self._models if self._models is not None else build_nodes(
             rig.emulate, prep.calibration, self.player)
+        diag = self._diag = wire(models, prep.codec, rig.emulate, vin=spec.rig.vin,
+                                 calibration_sha256=prep.calibration.sha256,
+                                 limp_c=prep.calibration.values.tcu.thermal.limp_c, rebuild=self._rebuild_node)
         session = self._session = Session(
-            prep.codec, self._bus, clock, models, emulate=rig.emulate, recorder=self._recorder,
+            prep.codec, self._bus, clock, diag.nodes, emulate=rig.emulate, recorder=self._recorder,
             timeouts_ms=dict(spec.timeouts_ms), offsets_ms={k: v.offset_ms for k, v in spec.nodes.items()},
             max_delta_counter=spec.e2e.max_delta_counter,
+            echoes=OwnEchoes() if spec.bus["interface"] in ECHOING_INTERFACES else None,
+            channel=str(spec.bus["channel"]) if spec.bus.get("channel") is not None else None,
         )
         session.observe(self.events)
+        session.set_gate(diag.gate, self._fault_event)
+        for fault in prep.stage.faults:  # times from the stage start, which is the session start
+            diag.injector.inject(fault, session.start_ns, file=str(prep.rig.spec.rig.stage or "<stage>"))
         if self.out is not None and self._want_results:
             self.results = RunResults(self.out, kpi_settings(prep.calibration), signal_trace=self._want_trace,
                                       stage=prep.stage)
@@ -185,11 +235,15 @@ class Rig:
         cfg = self.prepared.rig.spec.mqtt
         if cfg is None or not self._want_mqtt:
             return
+        if not extras.available("mqtt"):
+            extras.skipped("mqtt", f"MQTT to {cfg.host}:{cfg.port}")
+            return
         from hil.mqtt.bridge import MqttBridge  # noqa: PLC0415 (aiomqtt loads only for rigs that use it)
 
         bridge = self.bridge = MqttBridge(
             cfg, rig_name=self.prepared.rig.name, rig_file=self.prepared.rig.path, session=self.session,
-            player=self.player, calibration=self.calibration, set_calibration=self.set_calibration)
+            player=self.player, calibration=self.calibration, set_calibration=self.set_calibration,
+            inject_fault=self._inject_for_mqtt, clear_fault=self.clear_fault)
         self.observe(bridge)
         self.on_event(bridge.on_event)
 
@@ -256,8 +310,7 @@ class Rig:
         if self._failure is not None:  # a task of the run failed: the caller gets its error
             raise self._failure
         reached = self.session.clock.now_ns() - self.session.start_ns
-        self.outcome = self._outcome(reached, self._stop_reason or ("completed" if self._reached_end(reached)
-                                                                    else "stopped"))
+        self.outcome = self._outcome(reached, stop_reason(None, self._stop_reason, self._reached_end(reached)))
         return self.outcome
 
     async def _guard(self, work: Coroutine[Any, Any, object]) -> None:
@@ -304,26 +357,9 @@ class Rig:
         """How a run ended that left through an exception, or was only stepped with `advance`."""
         session = self._session
         reached = session.clock.now_ns() - session.start_ns if session is not None else 0
-        if exc is None:
-            reason = self._stop_reason or ("completed" if self._reached_end(reached) else "stopped")
-        elif isinstance(exc, asyncio.CancelledError):
-            reason = self._stop_reason or "cancelled"
-        elif isinstance(exc, KeyboardInterrupt):
-            reason = "SIGINT"
-        else:
-            reason = f"error: {exc}" if isinstance(exc, HilError) else f"error: {type(exc).__name__}: {exc}"
-            self._log_error(exc)
-        return self._outcome(reached, reason)
-
-    def _log_error(self, exc: BaseException) -> None:
-        """An unexpected error: its traceback goes into the results folder, the user gets one line."""
-        if self.out is None or isinstance(exc, HilError):
-            return
-        path = self.out / ERROR_LOG
-        with contextlib.suppress(OSError):
-            with path.open("a") as fh:
-                fh.write("".join(traceback.format_exception(exc)))
-            exc.add_note(f"traceback: {path}")
+        if exc is not None:
+            log_error(self.out, exc)
+        return self._outcome(reached, stop_reason(exc, self._stop_reason, self._reached_end(reached)))
 
     def _teardown_sync(self, outcome: RunOutcome) -> None:
         if self._closed:
@@ -349,39 +385,23 @@ class Rig:
                 self._close_bus()                         # 7
 
     def _finish_files(self, outcome: RunOutcome) -> None:
-        self._stop.set()                                    # 1 no node steps again
-        session = self._session
-        try:
-            if self._pump is not None:                      # 2 what is on the bus now is logged too
-                self._pump.stop()
-                if session is not None:
-                    session.drain()
-        finally:
-            try:
-                if self._recorder is not None:              # 3
-                    self._recorder.close()
-            finally:
-                try:
-                    if self.results is not None:            # 4
-                        self.results.finish(judge=outcome.reached_stage_end)
-                finally:
-                    if self.out is not None and session is not None:  # 5
-                        write_run_info(self.out, self.run_info(outcome))
+        """Steps 1-5 of the teardown; each step runs even if one before it failed."""
+        self._stop.set()                                                   # 1 no node steps again
+        session, out = self._session, self.out
+        with contextlib.ExitStack() as steps:  # callbacks run last-registered first: 2, 3, 4, 5
+            if out is not None and session is not None:                    # 5 run.json
+                steps.callback(lambda: write_run_info(out, self.run_info(outcome)))
+            if self.results is not None:                                   # 4 verdicts only at the stage end
+                steps.callback(self.results.finish, judge=outcome.reached_stage_end)
+            if self._recorder is not None:                                 # 3 the CAN log
+                steps.callback(self._recorder.close)
+            if self._pump is not None and session is not None:             # 2 what is on the bus now
+                steps.callback(session.drain)
+                steps.callback(self._pump.stop)
 
     def run_info(self, outcome: RunOutcome) -> dict[str, Any]:
-        prep, session = self.prepared, self.session
-        info: dict[str, Any] = {
-            "software_version": __version__,
-            "rig": prep.rig.name,
-            "time": prep.rig.spec.rig.time,
-            "stage": prep.stage.name,
-            "calibration": {**self.calibration.as_status(), "path": str(prep.calibration.path)},
-            **outcome.as_json(),
-            "bus_health": session.health.as_dict(),
-        }
-        if isinstance(session.clock, RealTimeClock):
-            info["lateness_ms"] = session.clock.lateness.summary_ms()
-        return info
+        """What `run.json` holds for this run ending with `outcome`."""
+        return run_info(self.prepared, self.calibration, self.session, outcome)
 
     def _close_bus(self) -> None:
         if self._closed:

@@ -9,6 +9,7 @@ bus arrive through the receive pump. Every frame is logged; bad ones are counted
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -17,11 +18,16 @@ import can
 
 from hil.bus.codec import Codec, MessageSpec, Signals
 from hil.bus.e2e import E2EReceiver, E2EStatus
+from hil.bus.echo import OwnEchoes
+from hil.bus.faults.gate import BusGate
+from hil.bus.faults.injector import FaultEvent
+from hil.bus.faults.kinds import Frame
 from hil.bus.health import BusHealth
 from hil.bus.recorder import Recorder
 from hil.runtime.clock import Clock, VirtualClock
 from hil.runtime.node import NodeModel, RxStore, RxView
 
+_GATE = -(1 << 40)  # heap order of the gate's timers: first at an instant, before raw sources and models
 # (t_ns, spec, signals, sent_here): what observers (trace, MQTT, summaries) see of each good frame
 FrameObserver = Callable[[int, MessageSpec, Signals, bool], None]
 
@@ -56,9 +62,13 @@ class Session:
         timeouts_ms: dict[str, float] | None = None,
         offsets_ms: dict[str, float] | None = None,
         max_delta_counter: int = 2,
+        echoes: OwnEchoes | None = None,
+        channel: str | None = None,
     ) -> None:
         self.codec = codec
+        self.echoes = echoes  # buses that hand a process its own frames back (udp_multicast)
         self.bus = bus
+        self.channel = channel  # the rig's bus channel, carried by every frame sent (logs read it back)
         self.clock = clock
         self.recorder = recorder
         self.health = BusHealth()
@@ -83,6 +93,9 @@ class Session:
         self._virtual = clock.virtual
         self._cycle_ns = {s.name: s.cycle_ns for s in codec.specs.values() if s.cycle_ns}
         self._raw: list[_RawSource] = []  # heap entries with order -1-k are raw source k
+        self._gate: BusGate | None = None  # faults, diagnostics (set_gate)
+        self._gate_due: int | None = None
+        self._on_fault_event: Callable[[FaultEvent], None] = lambda event: None
         # Told once when sending starts failing (ENOBUFS, interface down) and once when it recovers.
         self.on_bus_state: Callable[[str], None] | None = None
         self._failing_since_ns: int | None = None
@@ -100,14 +113,33 @@ class Session:
             h.error_frames += 1
             self._log(msg)
             return
+        if self.echoes is not None and self.echoes.take(msg.arbitration_id, bytes(msg.data)):
+            h.own_echoes += 1  # sent and logged already
+            return
         h.frames_rx += 1
         self._log(msg)
         if msg.is_remote_frame:
             h.remote_frames += 1
             return
+        if msg.is_extended_id:  # the powertrain CAN and its diagnostics are 11-bit: never one of ours
+            h.unknown_id += 1
+            return
         self._deliver(msg.arbitration_id, bytes(msg.data), self.clock.now_ns(), sent_here=False)
 
     def _deliver(self, frame_id: int, data: bytes, now_ns: int, sent_here: bool) -> None:
+        gate = self._gate
+        if gate is None or not gate.acts_on_rx(frame_id):
+            self._decode(frame_id, data, now_ns, sent_here)
+            return
+        # Through the gate: rx faults, and diagnostic requests to their UDS endpoints (answered here)
+        passage = gate.incoming(Frame(frame_id, data), now_ns)
+        for f in passage.deliver:
+            self._decode(f.frame_id, f.data, now_ns, sent_here)
+        for f in passage.send:
+            self._put(f"0x{f.frame_id:X}", f.frame_id, f.data, f.extended, now_ns)
+        self._wake_gate(force=False)
+
+    def _decode(self, frame_id: int, data: bytes, now_ns: int, sent_here: bool) -> None:
         spec = self.codec.by_id.get(frame_id)
         if spec is None:
             self.health.unknown_id += 1
@@ -140,9 +172,19 @@ class Session:
         self._send_frame(name, frame_id, data, False, t_ns)
 
     def _send_frame(self, name: str, frame_id: int, data: bytes, extended: bool, t_ns: int) -> None:
+        gate = self._gate
+        if gate is None or not gate.acts_on_tx(frame_id):
+            self._put(name, frame_id, data, extended, t_ns)
+            return
+        for f in gate.outgoing(Frame(frame_id, data, extended), t_ns):  # tx faults, CommunicationControl
+            self._put(name, f.frame_id, f.data, f.extended, t_ns)
+        self._wake_gate(force=False)
+
+    def _put(self, name: str, frame_id: int, data: bytes, extended: bool, t_ns: int) -> None:
+        """On the wire as it is: sent, logged, and delivered to the nodes here."""
         msg = can.Message(
             arbitration_id=frame_id, data=data, is_extended_id=extended,
-            timestamp=self.clock.wall_s(t_ns), is_rx=False,
+            timestamp=self.clock.wall_s(t_ns), is_rx=False, channel=self.channel,
         )
         try:
             # Never block the loop: a frame the bus cannot take now is late anyway, so count it.
@@ -161,6 +203,8 @@ class Session:
             self._failing_since_ns = None
             self._report(f"bus: sending again after {lost_ms:.0f} ms ({self.health.tx_errors} unsent so far)")
         self.health.frames_tx += 1
+        if self.echoes is not None:
+            self.echoes.sent(frame_id, data)
         if self.recorder is not None:
             self.recorder.write(msg)
         self._deliver(frame_id, data, t_ns, True)
@@ -187,9 +231,47 @@ class Session:
         """Call `observer` with every good frame from now on (sent here or received), in bus order."""
         self._observers.append(observer)
 
+    def set_gate(self, gate: BusGate, on_event: Callable[[FaultEvent], None]) -> None:
+        """Put `gate` between this session and its bus; `on_event` gets each fault start and end."""
+        self._gate = gate
+        self._on_fault_event = on_event
+        self._wake_gate()
+
+    def gate_changed(self) -> None:
+        """A fault was injected or cleared: its timers may now be due sooner."""
+        self._wake_gate()
+
+    def _wake_gate(self, not_before: int = -1, *, force: bool = True) -> None:
+        """Schedule the gate's next timer (faults starting or ending, held frames, ISO-TP timers)."""
+        gate = self._gate
+        if gate is None or not (force or gate.timers_changed):
+            return
+        nxt = gate.next_due_ns()
+        if nxt is not None:
+            nxt = max(nxt, not_before)  # a timer its own `due` did not consume never spins in place
+        if nxt is not None and (self._gate_due is None or nxt < self._gate_due):
+            self._gate_due = nxt
+            heapq.heappush(self._heap, (nxt, _GATE))
+
+    def _run_gate(self, t_ns: int) -> None:
+        assert self._gate is not None
+        if self._gate_due is not None and self._gate_due <= t_ns:
+            self._gate_due = None
+        passage = self._gate.due(t_ns)
+        for event in passage.events:
+            self._on_fault_event(event)
+        for f in passage.send:
+            self._put(f"0x{f.frame_id:X}", f.frame_id, f.data, f.extended, t_ns)
+        for f in passage.deliver:
+            self._decode(f.frame_id, f.data, t_ns, False)
+        self._wake_gate(not_before=t_ns + 1)
+
     def _run_due(self, t_ns: int) -> None:
         """Step the model at the top of the heap (due at t_ns) and send what is due."""
         _, order = heapq.heappop(self._heap)
+        if order == _GATE:
+            self._run_gate(t_ns)
+            return
         if order < 0:
             self._run_raw(t_ns, -1 - order)
             return
@@ -300,7 +382,18 @@ class Session:
                 self._drain_bus()
                 drained_at = t
             self._run_due(t)
+        if not self._heap and not stop.is_set():  # nothing to step (a rig emulating no node): time still passes
+            await self._idle(until_ns, stop)
         return self.clock.now_ns()
+
+    async def _idle(self, until_ns: int | None, stop: asyncio.Event) -> None:
+        if isinstance(self.clock, VirtualClock):
+            if until_ns is not None:
+                self.clock.advance_to(until_ns)
+            return
+        timeout = None if until_ns is None else max(0.0, (until_ns - self.clock.now_ns()) / 1e9)
+        with contextlib.suppress(TimeoutError):  # real time: listen (the pump logs the bus) until the end
+            await asyncio.wait_for(stop.wait(), timeout)
 
     def drain(self) -> None:
         """Take what is waiting on the bus now (virtual time: at the current instant)."""

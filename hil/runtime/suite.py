@@ -33,13 +33,15 @@ STAGE_SUFFIXES = (".yaml", ".yml")
 
 
 def run_to_folder(prep: Prepared, out: Path, until_ns: int | None = None,
-                  report: Report | None = None) -> tuple[Kpis, RunOutcome]:
-    """Run a prepared virtual rig to `until_ns` (default: its end) and write the whole results folder."""
-    return asyncio.run(_run_to_folder(prep, out, prep.duration_ns if until_ns is None else until_ns, report))
+                  report: Report | None = None, *, trace: bool = True) -> tuple[Kpis, RunOutcome]:
+    """Run a prepared virtual rig to `until_ns` (default: its end) and write the whole results folder
+    (without the decoded signal trace if `trace` is False: KPIs and events do not need it)."""
+    return asyncio.run(_run_to_folder(prep, out, prep.duration_ns if until_ns is None else until_ns, report, trace))
 
 
-async def _run_to_folder(prep: Prepared, out: Path, until_ns: int, report: Report | None) -> tuple[Kpis, RunOutcome]:
-    async with Rig(prep, out=out, until_ns=until_ns, progress=report, mqtt=False) as rig:
+async def _run_to_folder(prep: Prepared, out: Path, until_ns: int, report: Report | None,
+                         trace: bool) -> tuple[Kpis, RunOutcome]:
+    async with Rig(prep, out=out, until_ns=until_ns, progress=report, mqtt=False, trace=trace) as rig:
         outcome = await rig.run()
     assert rig.results is not None
     if report is not None:

@@ -5,10 +5,9 @@ Times are from the stage start; a fault that would start after the stage ends is
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from hil import data as shipped
 from hil.bus.codec import Codec
 from hil.bus.faults.spec import FaultSpec, parse_fault
 from hil.errors import FaultError, StageError
@@ -19,7 +18,7 @@ MAX_STAGE_FAULTS = 256
 def read_faults(node: Node, file: str, codec: Codec | None, duration_ns: int) -> tuple[FaultSpec, ...]:
     """Every entry of the `faults:` sequence node, checked against the DBC (default: the shipped one)."""
     if codec is None:
-        codec = Codec.load(Path(__file__).resolve().parents[2] / "dbc" / "d7xr_powertrain.dbc")
+        codec = Codec.load(shipped.path(*shipped.DEFAULT_DBC))
     if not isinstance(node, SequenceNode):
         raise _fail(file, node, "faults", "expected a list of faults")
     if len(node.value) > MAX_STAGE_FAULTS:

@@ -19,6 +19,7 @@ from hil.models.world import SURFACES
 from hil.stage.compile import Command, Compiler, SurfacePatch
 from hil.stage.expect import Expectation, compile_expectation
 from hil.stage.expr import ExprError
+from hil.stage.faults import read_faults
 from hil.stage.grammar import ANALOG, CENTRE, MAX_STAGE_NS, ON_OFF, SELECTOR, SPEED_OFF
 from hil.stage.inputs import read_input
 from hil.stage.timeline import WHEELS, Timeline
@@ -28,7 +29,7 @@ MAX_REPEAT = 10_000
 MAX_COMMANDS = 2_000_000
 DEFAULT_PULSE_NS = 150_000_000
 DEFAULT_HANDBRAKE_RAMP_NS = 50_000_000
-TOP_KEYS = ("stage", "description", "duration", "paddle_pulse", "input", "steps", "expect")
+TOP_KEYS = ("stage", "description", "duration", "paddle_pulse", "input", "steps", "expect", "faults")
 DISCRETE = ("paddle", "selector", "centre_lock", "low_range", "surface")
 STEP_KEYS = ("at", "after", *ANALOG, *DISCRETE)
 SHAPE_KEYS = ("to", "travel", "over", "hold", "release", "back")
@@ -215,6 +216,8 @@ def compile_script(text: str, file: str, base: Path, codec: Codec | None = None)
     tl.replay = replay
     if "expect" in m:
         tl.expectations = tuple(_expectations(ctx, m["expect"][1], codec))
+    if "faults" in m:
+        tl.faults = read_faults(m["faults"][1], file, codec, tl.duration_ns)
     return tl
 
 

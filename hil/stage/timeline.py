@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from hil.bus.faults.spec import FaultSpec
     from hil.stage.expect import Expectation
     from hil.stage.replay import Replay
 
@@ -68,6 +69,7 @@ class Timeline:
     surfaces: list[tuple[int, tuple[str, str, str, str]]] = field(default_factory=list)
     expectations: tuple[Expectation, ...] = ()
     replay: Replay | None = None
+    faults: tuple[FaultSpec, ...] = ()  # to inject, times from the stage start
 
     def track(self, channel: str) -> Track:
         if channel not in DRIVER_CHANNELS and channel not in WORLD_CHANNELS:

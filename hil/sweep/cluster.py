@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from distributed import Client, LocalCluster
 
 from hil.errors import UsageError
+from hil.version import __version__
 
 LOOPBACK = "127.0.0.1"
 DASHBOARD = f"{LOOPBACK}:8787"  # Dask's usual port; it picks another if that one is taken
@@ -47,3 +48,24 @@ def connect(scheduler: str | None, workers: int | None, *, dashboard: bool = Tru
 
 def dashboard_line(client: Client, enabled: bool) -> str:
     return f"dashboard: {client.dashboard_link}" if enabled else "dashboard: off"
+
+
+def check_workers(client: Client) -> int:
+    """Every worker runs this d7xr-hil version and can load the run code (a broken install fails here,
+    not in every job; the first job then starts warm); returns the number of workers."""
+    try:
+        versions: dict[str, str] = client.run(_hil_version)
+    except Exception as exc:  # the worker could not even load the function: no hil there
+        raise UsageError(f"a Dask worker cannot run hil ({type(exc).__name__}: {exc}); "
+                         "install the same version on every worker: pip install 'd7xr-hil[sweep]'") from None
+    wrong = {addr: v for addr, v in versions.items() if v != __version__}
+    if wrong:
+        shown = ", ".join(f"{addr} has {v}" for addr, v in sorted(wrong.items()))
+        raise UsageError(f"Dask workers run another d7xr-hil than this {__version__}: {shown}")
+    return len(versions)
+
+
+def _hil_version() -> str:
+    import hil.sweep.job  # noqa: F401, PLC0415  (on the worker: the Rig, models, results writers)
+
+    return __version__

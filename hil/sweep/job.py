@@ -48,6 +48,7 @@ class RunSpec:
     inputs: Inputs
     out: str                   # this run's results folder (on the worker's file system)
     duration_s: float | None   # cap; None: the whole stage
+    trace: bool = True         # write the decoded signal trace (trace/), most of a run folder's bytes
 
     @property
     def key(self) -> str:
@@ -75,7 +76,7 @@ def run_one(spec: RunSpec) -> RunOutcome:
         shutil.rmtree(out)  # what a dead worker left half-written: a retry starts clean
     try:
         rig_file = write_inputs(spec, out / "inputs")
-        kpis, log = run_stage(rig_file, out)
+        kpis, log = run_stage(rig_file, out, spec.trace)
     except Exception as exc:  # any failure of this run is its result; the sweep goes on
         out.mkdir(parents=True, exist_ok=True)
         (out / ERROR_FILE).write_text(traceback.format_exc())
@@ -108,11 +109,11 @@ def write_inputs(spec: RunSpec, folder: Path) -> Path:
     return path
 
 
-def run_stage(rig_file: Path, out: Path) -> tuple[Kpis, Path]:
+def run_stage(rig_file: Path, out: Path, trace: bool = True) -> tuple[Kpis, Path]:
     """The one place that knows how a run is assembled: a `Rig` through the suite's `run_to_folder`."""
     prep = prepare(load_rig(rig_file))
     until_ns = min(prep.duration_ns, prep.stage.duration_ns)  # duration_s caps the stage, never extends it
-    kpis, outcome = run_to_folder(prep, out, until_ns)
+    kpis, outcome = run_to_folder(prep, out, until_ns, trace=trace)
     if outcome.interrupted:
         raise RuntimeError(f"run stopped at {outcome.reached_ns / 1e9:g} s of {until_ns / 1e9:g} s: {outcome.reason}")
     return kpis, out / prep.rig.spec.rig.log

@@ -64,7 +64,8 @@ def plan(sweep: Sweep, variants: list[Variant], out: Path) -> list[Planned]:
         digest = _inputs_sha(inputs, sweep.spec.duration_s)
         for v in variants:
             folder = out / RUNS_DIR / v.name / stage.stem
-            spec = RunSpec(v.name, stage.stem, v.toml, v.sha256, inputs, str(folder.resolve()), sweep.spec.duration_s)
+            spec = RunSpec(v.name, stage.stem, v.toml, v.sha256, inputs, str(folder.resolve()), sweep.spec.duration_s,
+                           sweep.spec.trace)
             runs.append(Planned(spec, v.params, digest))
     return runs
 

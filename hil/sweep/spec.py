@@ -57,6 +57,7 @@ class SweepFile(Strict):
     rig: str | None = None         # default: the rig the command is given (rigs/virtual.toml)
     duration_s: float | None = Field(default=None, gt=0)  # cap every stage (quick looks, tests)
     heatmaps: list[str] = Field(default_factory=list)     # KPIs drawn per stage for a 2-parameter sweep
+    trace: bool = True  # each run's decoded signal trace (trace/): ~60 % of a run folder, not needed for KPIs
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,7 @@ def test_dbc_that_run_would_trip_on_is_refused_by_check(
     rig.write_text((ROOT / "rigs" / "virtual.toml").read_text().replace('"../', f'"{ROOT}/').replace(
         f'"{DBC}"', f'"{path}"'))
     assert main(["check", str(rig)]) == 2
-    assert f"{path}: {key}" in capsys.readouterr().out
+    assert f"{path}: {key}" in capsys.readouterr().err
 
 
 def test_a_signals_limits_are_what_its_bits_carry_not_only_what_the_dbc_declares(tmp_path: Path) -> None:

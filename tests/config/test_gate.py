@@ -19,6 +19,13 @@ def test_every_number_in_calibration_and_rig_files_has_both_bounds() -> None:
     assert loose == [], "give these Field(ge/gt=..., le/lt=...) (see docs/ranges.md)"
 
 
+def test_no_number_may_come_arbitrarily_close_to_zero() -> None:
+    # `gt=0` lets 5e-324 through: divided by 1000 it is 0, and its inverse is inf (found by the
+    # check-or-run property test). A positive quantity needs a physical minimum instead.
+    open_zero = [b.key for model in (CalibrationSet, RigFile) for b in bounds(model) if b.lo == 0 and b.lo_open]
+    assert open_zero == [], "use ge=<smallest physical value> instead of gt=0"
+
+
 def test_docs_ranges_table_is_generated_from_the_schemas() -> None:
     assert (ROOT / "docs" / "ranges.md").read_text() == markdown(), "run: python -m hil.config.ranges > docs/ranges.md"
 
@@ -73,7 +80,7 @@ def _rig(tmp_path: Path, old: str, new: str) -> Path:
     [
         ('log = "can.log"', 'log = "can.log"\nduration_s = inf', "rig.duration_s", "finite"),
         ('log = "can.log"', 'log = "can.log"\nduration_s = 1e9', "rig.duration_s", "less than or equal"),
-        ("[bus]", "[timeouts_ms]\nECM_Engine = -5.0\n\n[bus]", "timeouts_ms.ECM_Engine", "greater than 0"),
+        ("[bus]", "[timeouts_ms]\nECM_Engine = -5.0\n\n[bus]", "timeouts_ms.ECM_Engine", "greater than or equal to 1"),
         ("[bus]", "[timeouts_ms]\nECM_Engine = nan\n\n[bus]", "timeouts_ms.ECM_Engine", "finite"),
         ("bitrate = 500000", "bitrate = nan", "bus", "'bitrate' must be a finite number"),
         ("bitrate = 500000", "bitrate = 1e12", "bus", "'bitrate' must be a whole number"),

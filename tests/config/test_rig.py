@@ -29,7 +29,7 @@ def _rig(tmp_path: Path, text: str) -> Path:
         ('"DCU"]', '"DCX"]', "rig.emulate", "unknown node 'DCX'"),
         ('[bus]', '[extra]\nx = 1\n\n[bus]', "extra", "unknown key"),
         ('name = "virtual"', 'name = "has space"', "rig.name", "pattern"),
-        ('log = "can.log"', 'log = "can.log"\nduration_s = -1', "rig.duration_s", "greater than 0"),
+        ('log = "can.log"', 'log = "can.log"\nduration_s = -1', "rig.duration_s", "greater than or equal to 0.001"),
     ],
 )
 def test_invalid_rig_is_refused_with_the_key_named(
@@ -63,7 +63,7 @@ def test_command_line_flags_override_the_rig_file() -> None:
 def test_hil_check_prints_one_line_per_problem_and_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = GOOD.replace('time = "virtual"', 'time = "fast"').replace('emulate =', 'emulat =')
     assert main(["check", str(_rig(tmp_path, text))]) == 2
-    lines = capsys.readouterr().out.strip().splitlines()
+    lines = capsys.readouterr().err.strip().splitlines()  # problems on stderr, as for every command
     assert len(lines) == 2
     assert all(line.startswith(f"error: {tmp_path}") for line in lines)
 
@@ -73,7 +73,7 @@ def test_hil_check_names_a_bad_calibration_key(tmp_path: Path, capsys: pytest.Ca
     cal.write_text((ROOT / "calibrations" / "rally.toml").read_text() + "\n[hardware2]\nx = 1\n")
     text = GOOD.replace('"../calibrations/rally.toml"', f'"{cal}"')
     assert main(["check", str(_rig(tmp_path, text))]) == 2
-    assert f"error: {cal}: hardware2: unknown key" in capsys.readouterr().out
+    assert f"error: {cal}: hardware2: unknown key" in capsys.readouterr().err
 
 
 def test_hil_check_accepts_every_shipped_rig(capsys: pytest.CaptureFixture[str]) -> None:

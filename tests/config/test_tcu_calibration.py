@@ -73,7 +73,7 @@ def test_map_row_of_the_wrong_width_is_rejected(tmp_path: Path) -> None:
 def test_non_positive_phase_time_is_rejected(tmp_path: Path) -> None:
     err = error_for(edited(tmp_path, r"power_on_up = \{ fill_ms = 40.0", "power_on_up = { fill_ms = 0.0"))
     assert err.key == "tcu.shift.power_on_up.fill_ms"
-    assert "greater than 0" in err.reason
+    assert "greater than or equal to 1" in err.reason
 
 
 def test_limiter_upshift_from_top_gear_is_rejected(tmp_path: Path) -> None:

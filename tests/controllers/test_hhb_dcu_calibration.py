@@ -34,7 +34,7 @@ def with_section(tmp_path: Path, base: Path, old: str, new: str) -> Path:
 
 @pytest.mark.parametrize(("old", "new", "key", "reason"), [
     ("lever_off_pct = 5.0 ", "lever_off_pct = 15.0 ", "hhb", "hysteresis"),
-    ("max_pressure_bar = 120.0", "max_pressure_bar = -1.0", "hhb.max_pressure_bar", "greater than 0"),
+    ("max_pressure_bar = 120.0", "max_pressure_bar = -1.0", "hhb.max_pressure_bar", "greater than or equal to 1"),
     ("[hhb]\n", "[hhb]\nmax_presure_bar = 1.0\n", "hhb.max_presure_bar", "unknown key"),
     ("handbrake_reclose_ms = 300.0", "handbrake_reclose_ms = 900.0", "dcu.centre.handbrake_reclose_ms",
      "less than or equal to 500"),

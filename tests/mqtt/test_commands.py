@@ -99,7 +99,7 @@ REJECTIONS: list[tuple[str, Any, str]] = [
     ("calibration/set", {"id": "k5", "key": "nosuch.key", "value": 1.0}, "invalid"),
     ("calibration/set", {"id": "k6", "key": "meta.name", "value": "x"}, "forbidden"),
     ("calibration/set", {"id": "k7", "key": "DROP TABLE", "value": 1.0}, "malformed"),
-    ("fault/inject", {"id": "f1", "fault": "TCU_Status.timeout"}, "not_supported"),
+    ("fault/inject", {"id": "f1", "fault": "TCU_Status.timeout"}, "invalid"),  # not a fault field
 ]
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import ROOT
+from tests.testing.test_plugin import readme_example
 
 pytestmark = pytest.mark.install
 
@@ -117,3 +118,12 @@ def test_with_the_mf4_extra_the_can_log_is_an_mf4_that_asammdf_decodes_with_the_
     count, first = _run([bin_dir / "python", "-c", decode], tmp_path / "demo").split()
     assert int(count) == 201, "one per 10 ms frame over 2 s"
     assert 500 < float(first) < 800, "idle"
+
+
+def test_from_a_wheel_the_readme_test_file_passes_with_the_plugin_found_by_its_entry_point(
+    wheel_bin: Path, tmp_path: Path
+) -> None:
+    _run([wheel_bin / "hil", "init", "my-rig"], tmp_path)
+    (tmp_path / "my-rig" / "test_my_controller.py").write_text(readme_example())
+    out = _run([wheel_bin / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider"], tmp_path / "my-rig")
+    assert "2 passed" in out

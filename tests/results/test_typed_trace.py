@@ -98,9 +98,9 @@ def test_without_the_extras_a_run_skips_parquet_plots_and_mf4_with_one_line_each
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     lines = [line for line in done.stderr.splitlines() if "skipped" in line]
-    assert lines == ["CAN log can.mf4 skipped: needs the [mf4] extra (pip install 'd7xr-hil[mf4]')",
-                     "Parquet traces skipped: needs the [parquet] extra (pip install 'd7xr-hil[parquet]')",
-                     "PNG plots skipped: needs the [plots] extra (pip install 'd7xr-hil[plots]')"]
+    assert lines == ["warning: CAN log can.mf4 skipped: needs the [mf4] extra (pip install 'd7xr-hil[mf4]')",
+                     "warning: Parquet traces skipped: needs the [parquet] extra (pip install 'd7xr-hil[parquet]')",
+                     "warning: PNG plots skipped: needs the [plots] extra (pip install 'd7xr-hil[plots]')"]
     out = tmp_path / "r"
     assert (out / "trace" / "TCU_Status.csv").is_file() and not list(out.glob("trace/*.parquet"))
     assert not (out / "can.mf4").exists()

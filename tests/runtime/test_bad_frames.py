@@ -53,3 +53,17 @@ def test_frame_with_wrong_data_id_is_an_e2e_error() -> None:
         rig.advance(10_000_000)
     assert rig.health.e2e["ABS_WheelSpeeds:ERROR"] == 1
     assert all(timed_out for _, timed_out, _ in probe.seen)
+
+
+def test_a_29_bit_frame_with_the_id_of_one_of_ours_is_unknown_not_decoded() -> None:
+    prep = prepared(emulate=())
+    codec = Codec.load(prep.rig.dbc_path)
+    probe = Probe("ECM_Engine", "EngineSpeed")
+    with bare_rig(prep, [probe]) as rig, player_bus(prep) as player:
+        fid, frame = codec.encode("ECM_Engine", {"EngineSpeed": 3000.0})
+        player.send(can.Message(arbitration_id=fid, data=frame, is_extended_id=True))
+        player.send(can.Message(arbitration_id=0x7E1, data=bytes([2, 0x10, 0x03, 0, 0, 0, 0, 0]),
+                                is_extended_id=True))  # a UDS request, but 29-bit: not for the TCU
+        rig.advance(20_000_000)
+    assert rig.health.unknown_id == 2 and rig.health.frames_rx == 2
+    assert all(v != 3000.0 for _, _, v in probe.seen)

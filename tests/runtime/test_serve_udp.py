@@ -5,6 +5,7 @@ Runs inside a private network namespace with only loopback (multicast never leav
 
 from __future__ import annotations
 
+import json
 import shutil
 import statistics
 import subprocess
@@ -72,3 +73,21 @@ wait $ctl
     gears = [codec.decode(codec.specs["TCU_Status"], bytes(f.data), None).signals["GearActual"]
              for f in by_name["TCU_Status"]]
     assert max(gears) >= 2
+
+
+def test_all_nodes_in_one_process_do_not_count_their_own_multicast_echoes_as_bad(tmp_path: Path) -> None:
+    script = f"""
+set -e
+ip link set lo up multicast on
+ip route add 224.0.0.0/4 dev lo
+{sys.executable} -m hil.cli serve {ROOT / "rigs" / "udp.toml"} --duration 2 --out {tmp_path}/one \\
+    > {tmp_path}/one.txt 2>&1
+"""
+    done = subprocess.run(["unshare", "-n", "bash", "-c", script], cwd=ROOT, timeout=60, check=False,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, f"{done.stderr}\n{(tmp_path / 'one.txt').read_text()}"
+    health = json.loads((tmp_path / "one" / "run.json").read_text())["bus_health"]
+    assert health["frames_tx"] > 100
+    assert health["own_echoes"] == health["frames_tx"], "every frame sent came back once, and was recognised"
+    assert health["frames_rx"] == 0 and health["unknown_id"] == 0
+    assert not any(k.endswith(("REPEATED", "WRONG_SEQUENCE", "ERROR")) for k in health["e2e"]), health["e2e"]

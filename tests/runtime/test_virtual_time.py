@@ -13,7 +13,7 @@ from hil.nodes.registry import build_nodes
 from hil.results.trace import Trace
 from hil.runtime.rig import Rig
 from hil.stage.timeline import standing_start
-from tests.support import Probe, bare_rig, player_bus, prepared, run_virtual
+from tests.support import Probe, bare_rig, player_bus, prepared, run_virtual, unique_channel
 
 
 def test_cyclic_frames_are_sent_exactly_on_their_cycle() -> None:
@@ -68,8 +68,9 @@ def _digest(path: Path) -> str:
 @pytest.mark.parametrize("suffix", [".log", ".blf", ".csv"])
 def test_two_virtual_runs_write_byte_identical_can_logs(tmp_path: Path, suffix: str) -> None:
     digests = []
+    channel = unique_channel()  # the same bus for both runs: frames carry its name into the log
     for i in range(2):
-        prep = prepared(stage=standing_start(6.0))
+        prep = prepared(stage=standing_start(6.0), channel=channel)
         prep = type(prep)(prep.rig.with_flags(log=f"can{suffix}"), prep.codec, prep.calibration, prep.stage)
         out = tmp_path / f"run{i}"
         with Rig(prep, out=out) as rig:

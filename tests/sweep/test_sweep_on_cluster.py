@@ -21,7 +21,7 @@ import pytest
 from distributed import Client
 from rich.console import Console
 
-from hil.sweep.cluster import connect
+from hil.sweep.cluster import check_workers, connect
 from hil.sweep.plan import RECORD_FILE
 from hil.sweep.sweeper import SweepResult, check_sweep, run_checked
 from tests.sweep.helpers import VIRTUAL_RIG, sweep_file
@@ -45,6 +45,10 @@ def test_the_local_cluster_listens_on_loopback_only(client: Client) -> None:
     processes = [psutil.Process(), *psutil.Process().children(recursive=True)]
     listening = {c.laddr.ip for p in processes for c in p.net_connections("inet") if c.status == psutil.CONN_LISTEN}
     assert listening == {"127.0.0.1"}
+
+
+def test_every_worker_is_checked_for_this_hil_version(client: Client) -> None:
+    assert check_workers(client) == 2
 
 
 def test_every_variant_and_the_base_run_on_every_stage_into_one_table(client: Client, tmp_path: Path) -> None:
@@ -99,6 +103,14 @@ def test_a_run_that_raises_is_an_error_row_and_the_sweep_goes_on(client: Client,
     assert result.errors == 1
     again = run_checked(checked, client, Console(file=io.StringIO()))  # the error is not resumed: run again
     assert (again.collected.ran, again.errors) == (1, 0)
+
+
+def test_without_traces_the_runs_skip_trace_files_and_keep_every_kpi(client: Client, tmp_path: Path) -> None:
+    run(client, sweep_file(tmp_path, {SHIFT: [60]}, name="with.yaml"), tmp_path / "with")
+    run(client, sweep_file(tmp_path, {SHIFT: [60]}, name="without.yaml", trace=False), tmp_path / "without")
+    assert (tmp_path / "with" / "results.csv").read_bytes() == (tmp_path / "without" / "results.csv").read_bytes()
+    assert (tmp_path / "with" / "runs" / "v001" / "standing_start" / "trace").is_dir()
+    assert not (tmp_path / "without" / "runs" / "v001" / "standing_start" / "trace").exists()
 
 
 def test_results_are_byte_identical_on_one_and_on_two_workers(client: Client, tmp_path: Path) -> None:

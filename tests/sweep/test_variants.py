@@ -1,4 +1,4 @@
-"""Sweep files and their variants: grids, seeded samples, validation before any job (no cluster here)."""
+"""Sweep files and their variants: grids, seeded samples, validation before any job; the command end to end."""
 
 from __future__ import annotations
 
@@ -118,3 +118,11 @@ def test_hil_sweep_exits_2_on_a_bad_key_before_starting_a_cluster(
     err = capsys.readouterr().err
     assert f"{path}: parameters.hhb.max_presure_bar: no such calibration key" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_hil_sweep_runs_on_a_local_cluster_and_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = sweep_file(tmp_path, {SHIFT: [70]}, duration_s=2.0)
+    assert main(["sweep", str(path), "--workers", "1", "--out", str(tmp_path / "out"), "--no-dashboard"]) == 0
+    out = capsys.readouterr().out
+    assert "1 worker(s); dashboard: off" in out and "2 run(s)" in out
+    assert (tmp_path / "out" / "results.csv").read_text().count("\n") == 3

@@ -60,6 +60,10 @@ class Injector:
         self._faults: dict[str, Fault] = {}  # live (not yet cleared), in injection order
         self._announced: set[str] = set()
         self._index: dict[tuple[Direction, int], list[Fault]] = {}
+        # frame IDs some fault acts on, per direction: the session's fast path skips every other frame
+        self.tx_ids: frozenset[int] = frozenset()
+        self.rx_ids: frozenset[int] = frozenset()
+        self.timers_changed = False  # a fault added or cleared, or a frame held: next_due_ns may be sooner
         self._pending: list[tuple[int, int, Direction, Frame]] = []  # (due, seq, direction, frame)
         self._seq = 0
         self._count = 0
@@ -84,6 +88,7 @@ class Injector:
         fault = self._build(f"F{self._count}", spec, now_ns + spec.at_ns)
         self._faults[fault.fault_id] = fault
         self._reindex()
+        self.timers_changed = True
         return fault
 
     def clear(self, fault_id: str, now_ns: int) -> bool:
@@ -92,6 +97,7 @@ class Injector:
         if fault is None:
             return False
         fault.clear(now_ns)
+        self.timers_changed = True
         return True
 
     def _reindex(self) -> None:
@@ -99,6 +105,8 @@ class Injector:
         for fault in self._faults.values():
             for frame_id in fault.ids:
                 self._index.setdefault((fault.direction, frame_id), []).append(fault)
+        self.tx_ids = frozenset(i for d, i in self._index if d == "tx")
+        self.rx_ids = frozenset(i for d, i in self._index if d == "rx")
 
     # ---- frames ------------------------------------------------------------------------
 
@@ -125,6 +133,7 @@ class Injector:
             else:
                 self._seq += 1
                 heapq.heappush(self._pending, (t, self._seq, direction, f))
+                self.timers_changed = True
         return now
 
     # ---- time --------------------------------------------------------------------------

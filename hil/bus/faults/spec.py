@@ -123,6 +123,11 @@ class FaultSpec(BaseModel):
     def end_offset_ns(self) -> int | None:
         return None if self.for_ns is None else self.at_ns + self.for_ns
 
+    def window_s(self, now_ns: int) -> dict[str, float | None]:
+        """When a fault injected at `now_ns` (run time) starts and ends, in seconds (end None: held)."""
+        start = now_ns + self.at_ns
+        return {"starts_at_s": start / 1e9, "ends_at_s": None if self.for_ns is None else (start + self.for_ns) / 1e9}
+
     def summary(self) -> dict[str, Any]:
         """The spec as written (times in ms), for events, MQTT replies and the report."""
         out: dict[str, Any] = {}
