@@ -106,8 +106,8 @@ def test_a_run_that_raises_is_an_error_row_and_the_sweep_goes_on(client: Client,
 
 
 def test_without_traces_the_runs_skip_trace_files_and_keep_every_kpi(client: Client, tmp_path: Path) -> None:
-    run(client, sweep_file(tmp_path, {SHIFT: [60]}, name="with.yaml"), tmp_path / "with")
-    run(client, sweep_file(tmp_path, {SHIFT: [60]}, name="without.yaml", trace=False), tmp_path / "without")
+    run(client, sweep_file(tmp_path, {SHIFT: [5.0]}, name="with.yaml"), tmp_path / "with")
+    run(client, sweep_file(tmp_path, {SHIFT: [5.0]}, name="without.yaml", trace=False), tmp_path / "without")
     assert (tmp_path / "with" / "results.csv").read_bytes() == (tmp_path / "without" / "results.csv").read_bytes()
     assert (tmp_path / "with" / "runs" / "v001" / "standing_start" / "trace").is_dir()
     assert not (tmp_path / "without" / "runs" / "v001" / "standing_start" / "trace").exists()

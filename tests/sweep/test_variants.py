@@ -121,7 +121,7 @@ def test_hil_sweep_exits_2_on_a_bad_key_before_starting_a_cluster(
 
 
 def test_hil_sweep_runs_on_a_local_cluster_and_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = sweep_file(tmp_path, {SHIFT: [70]}, duration_s=2.0)
+    path = sweep_file(tmp_path, {SHIFT: [6.0]}, duration_s=2.0)
     assert main(["sweep", str(path), "--workers", "1", "--out", str(tmp_path / "out"), "--no-dashboard"]) == 0
     out = capsys.readouterr().out
     assert "1 worker(s); dashboard: off" in out and "2 run(s)" in out
