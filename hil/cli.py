@@ -7,9 +7,11 @@ or an unexpected error, 130 interrupted by SIGINT, 143 by SIGTERM (a run cut sho
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from hil import logs
 from hil.errors import HilError
@@ -18,6 +20,27 @@ from hil.version import __version__
 
 INTERNAL_ERROR_EXIT = 3
 log = logs.log
+
+
+class Terminated(BaseException):
+    """SIGTERM outside a Rig (which handles it itself): unwinds like Ctrl-C, so every `finally`
+    runs (regress stops its workers, files are closed), and the command exits 143."""
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    def terminate(signum: int, frame: object) -> None:
+        raise Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not the main thread (an embedding application): leave its handling alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 # name -> (module, one-line help). Only the chosen command's module is imported, so `hil --help` and
 # the start of every command stay fast (no cantools, pydantic or python-can until they are needed).
@@ -68,13 +91,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     verbosity = args.top_verbose + args.verbose - args.top_quiet - args.quiet
     logs.setup(min(verbosity, -1) if getattr(args, "json", False) else verbosity)  # --json: stdout is the JSON
     try:
-        return int(args.handler(args))
+        with _sigterm_unwinds():
+            return int(args.handler(args))
     except HilError as exc:
         log.error("%s", exc)
         return exc.exit_code
     except KeyboardInterrupt:
         log.warning("interrupted")
         return SIGNAL_EXIT["SIGINT"]
+    except Terminated:
+        log.warning("terminated")
+        return SIGNAL_EXIT["SIGTERM"]
     except Exception as exc:  # a bug or an environment failure: one line; the traceback is in the results log
         notes = "; ".join(getattr(exc, "__notes__", ()))
         log.error("unexpected %s: %s%s", type(exc).__name__, exc, f" ({notes})" if notes else "")

@@ -7,12 +7,14 @@ read-only folder or a SIGKILL leaves every complete line and never a cut-off one
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import os
 from pathlib import Path
 from types import TracebackType
 
 import can
+from can.util import channel2int
 
 from hil import extras
 from hil.errors import ConfigError, ResultsError
@@ -104,6 +106,8 @@ class Recorder:
         self.count = 0
         self._file: LineFile | None = None
         self._writer: can.Listener | None = None
+        self._binary = suffix.removesuffix(".gz") == ".blf"
+        self._channels: dict[object, bool] = {}
         if suffix == ".mf4" and not extras.available("mf4"):
             extras.skipped("mf4", f"CAN log {path.name}")  # python-can's MF4 writer needs asammdf
             return
@@ -117,6 +121,15 @@ class Recorder:
         except OSError as exc:
             raise ResultsError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
+    def _channel_fits(self, channel: object) -> bool:
+        """BLF stores a channel as a 16-bit number, read from a name's trailing digits ('gate-b01a548092'
+        -> 548092, which would crash python-can's writer): those channels are left out of the log."""
+        fits = self._channels.get(channel)
+        if fits is None:
+            number = channel2int(channel)  # type: ignore[arg-type]
+            fits = self._channels[channel] = number is None or 0 <= number < 0xFFFF
+        return fits
+
     @property
     def written(self) -> bool:
         """False when the log was skipped for want of an extra."""
@@ -125,6 +138,9 @@ class Recorder:
     def write(self, msg: can.Message) -> None:
         if self._writer is None:
             return
+        if self._binary and msg.channel is not None and not self._channel_fits(msg.channel):
+            msg = copy.copy(msg)  # sent already: the log gets a copy without the channel it cannot hold
+            msg.channel = None
         try:
             self._writer.on_message_received(msg)
         except ResultsError:

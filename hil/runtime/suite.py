@@ -113,16 +113,28 @@ def run_jobs(jobs: list[Job], workers: int, console: Console | None = None,
         tasks = {j.label: bars.add_task(j.label, total=None) for j in jobs}
         futures: dict[Future[tuple[str, str, float]], Job] = {pool.submit(run_job, j, q): j for j in jobs}
         pending = set(futures)
-        while pending:
-            try:
-                label, t_ns, total_ns = q.get(timeout=0.2)
-                bars.update(tasks[label], completed=t_ns / 1e9, total=total_ns / 1e9)
-            except queue_mod.Empty:
-                pass
-            for fut in [f for f in pending if f.done()]:
-                pending.discard(fut)
-                label, out, wall = fut.result()  # a worker's HilError surfaces here, as in a plain run
-                done[label] = out
-                if on_done is not None:
-                    on_done(label, out, wall)
+        try:
+            while pending:
+                try:
+                    label, t_ns, total_ns = q.get(timeout=0.2)
+                    bars.update(tasks[label], completed=t_ns / 1e9, total=total_ns / 1e9)
+                except queue_mod.Empty:
+                    pass
+                for fut in [f for f in pending if f.done()]:
+                    pending.discard(fut)
+                    label, out, wall = fut.result()  # a worker's HilError surfaces here, as in a plain run
+                    done[label] = out
+                    if on_done is not None:
+                        on_done(label, out, wall)
+        except BaseException:  # an error, Ctrl-C or SIGTERM: no worker may run on after us
+            _stop_workers(pool)
+            raise
     return done
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    pool.shutdown(wait=False, cancel_futures=True)
+    # A running job would otherwise finish first (minutes); there is no public way to stop a busy
+    # worker before Python 3.14's terminate_workers().
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        proc.terminate()

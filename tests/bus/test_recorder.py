@@ -74,3 +74,12 @@ def test_sigkill_leaves_only_complete_lines(tmp_path: Path) -> None:
     text = path.read_text()
     assert text.endswith("\n")
     assert len(list(can.LogReader(str(path)))) == text.count("\n")
+
+
+def test_a_blf_log_survives_a_channel_name_ending_in_a_big_number(tmp_path: Path) -> None:
+    # python-can's BLF writer reads 'gate-b01a548092' as channel 548092, which a BLF cannot hold
+    path = tmp_path / "can.blf"
+    with Recorder(path) as rec:
+        for i, channel in enumerate(["gate-b01a548092", "vcan0", None]):
+            rec.write(can.Message(timestamp=i, arbitration_id=0x60, data=bytes(8), channel=channel))
+    assert len(list(can.LogReader(str(path)))) == 3
