@@ -89,6 +89,7 @@ class SignalTraceWriter:
             fh = LineFile(self.dir / f"{spec.name}.csv")
             writer = csv.writer(fh, lineterminator="\n")
             writer.writerow(["t_ns", "sent_here", *spec.signals])
+            fh.flush()  # the header reaches the disk now: a CSV that exists is never empty
             parquet, schema = None, None
             if extras.available("parquet"):
                 import pyarrow.parquet as pq  # noqa: PLC0415 - optional dependency, loaded with the first table
