@@ -42,6 +42,7 @@ MESSAGES: dict[str, tuple[str, int | None, bool, dict[str, Need]]] = {
     "ECM_Engine": ("ECM", 10, True, {
         "EngineSpeed": Need(0, 9000), "EngineTorque": Need(-500, 1000), "EngineTorqueMax": Need(0, 1000),
         "TorqueInterventionActive": FLAG, "EngineStalled": FLAG}),
+    "ECM_TurbineSpeed": ("ECM", 10, True, {"TurbineSpeed": Need(0, 9000)}),
     "ABS_WheelSpeeds": ("ABS", 10, True, {
         "WheelSpeedFL": WHEEL_KPH, "WheelSpeedFR": WHEEL_KPH, "WheelSpeedRL": WHEEL_KPH,
         "WheelSpeedRR": WHEEL_KPH, "VehicleSpeed": WHEEL_KPH}),
@@ -54,6 +55,9 @@ MESSAGES: dict[str, tuple[str, int | None, bool, dict[str, Need]]] = {
         # 2047.5 Nm is "no limit" (hil.models.enums.NO_TORQUE_LIMIT_NM)
         "TorqueLimitRequest": Need(0, 2047.5), "InterventionType": Need(0, 2, whole=True),
         "BlipTargetSpeed": RPM}),
+    "TCU_ClutchControl": ("TCU", 10, True, {
+        # the shift elements of GearActual (offgoing in a shift) and GearTarget (oncoming)
+        "OffgoingPressure": Need(0, 25), "OncomingPressure": Need(0, 25)}),
     "TCU_ShiftEvent": ("TCU", None, False, {
         "FromGear": GEAR, "ToGear": GEAR, "ShiftTimeMs": MS, "ShiftKind": Need(0, 3, whole=True),
         "Trigger": Need(0, 3, whole=True), "EventCounter": Need(0, 255, whole=True), "DeadTimeMs": MS,

@@ -1,4 +1,4 @@
-"""One calibration value changed by its dotted key (`tcu.shift.power_on_up.inertia_ms`), re-validated whole.
+"""One calibration value changed by its dotted key (`tcu.shift.power_on_up.inertia_bar`), re-validated whole.
 
 The same path serves a live MQTT `calibration/set`, the Python API and sweep variants: the new
 set passes every check a calibration file passes (types, limits, cross-section checks), or

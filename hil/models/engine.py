@@ -39,7 +39,8 @@ class EngineCalibration(Strict):
     drag_nm: float = Field(default=25.0, ge=0, le=500)  # E: friction and pumping (closed throttle) at idle
     drag_nm_per_krpm: float = Field(default=12.0, ge=0, le=100)  # E
     idle_gain_nm_per_rpm: float = Field(default=1.0, ge=0, le=20)  # E: idle speed controller
-    blip_gain_nm_per_rpm: float = Field(default=1.0, ge=0, le=20)  # E: rev-match controller
+    blip_gain_nm_per_rpm: float = Field(default=1.0, ge=0, le=20)  # E: rev-match controller, proportional...
+    blip_integral_nm_per_rpm_s: float = Field(default=20.0, ge=0, le=500)  # E: ...and integral (holds under load)
 
     @model_validator(mode="after")
     def _curve(self) -> EngineCalibration:
@@ -102,6 +103,8 @@ class Engine:
         self._stall = cal.stall_rpm / RPM
         self._idle_gain = cal.idle_gain_nm_per_rpm * RPM
         self._blip_gain = cal.blip_gain_nm_per_rpm * RPM
+        self._blip_ki = cal.blip_integral_nm_per_rpm_s * RPM
+        self._blip_integral = 0.0
         self._drag0 = cal.drag_nm
         self._drag1 = cal.drag_nm_per_krpm * RPM / 1000.0
         # per node step commands (set by `command`)
@@ -118,6 +121,8 @@ class Engine:
         self._limit = torque_limit_nm
         self._cut = intervention == Intervention.UPSHIFT_CUT
         self._blip = blip_target_rpm / RPM if intervention == Intervention.DOWNSHIFT_BLIP else -1.0
+        if self._blip <= 0.0:
+            self._blip_integral = 0.0
         self._launch = launch
 
     def torque(self, h: float, omega: float) -> float:
@@ -140,7 +145,11 @@ class Engine:
         if omega < self._idle:  # idle controller: hold idle against the converter load
             demand = max(demand, min(t_max, self._idle_gain * (self._idle - omega)))
         if self._blip > 0.0:
-            demand = max(demand, min(t_max, self._blip_gain * (self._blip - omega)))
+            # rev-match: the ECM takes over from the pedal and holds the new gear's speed (throttle
+            # blip below it, torque cut above it) while the ratio changes (docs/gearbox.md#torque-intervention)
+            error = self._blip - omega
+            self._blip_integral = max(-drag, min(t_max, self._blip_integral + self._blip_ki * error * h))
+            demand = min(t_max, self._blip_gain * error + self._blip_integral)
         if omega > self._limiter:
             self.on_limiter = True
         elif omega < self._limiter_off:
@@ -150,7 +159,9 @@ class Engine:
         limited = max(min(demand, self._limit), -drag)
         self.intervention_active = (self._cut and limited < demand) or self._blip > 0.0
         cur = self.torque_nm
-        k = self._k_rise if limited >= cur else self._k_cut if self._cut or self.on_limiter else self._k_fall
+        # cuts, the limiter and the rev-match take torque away by ignition retard: fast
+        fast = self._cut or self.on_limiter or self._blip > 0.0
+        k = self._k_rise if limited >= cur else self._k_cut if fast else self._k_fall
         a = k * h
         cur += (limited - cur) * (a if a < 1.0 else 1.0)
         self.torque_nm = cur

@@ -24,9 +24,10 @@ from hil.models.enums import (
     Trigger,
 )
 from hil.models.hardware import HardwareCalibration
-from hil.models.tcu_schedule import ShiftMapCalibration, ShiftTimesCalibration
-from hil.models.tcu_shift import Shift, ShiftEvent
-from hil.models.tcu_thermal import OilThermal, ThermalCalibration
+from hil.models.tcu_hydraulics import Hydraulics
+from hil.models.tcu_schedule import ShiftMapCalibration
+from hil.models.tcu_shift import Shift, ShiftCalibration, ShiftEvent, ShiftSpeeds
+from hil.models.tcu_thermal import OilThermal, ThermalCalibration, slip_power_w
 
 _NS_PER_MS = 1_000_000
 _RPM_PER_RAD_S = 60.0 / (2.0 * math.pi)
@@ -37,7 +38,7 @@ _MAX_ACCEL_MPS2 = 9.81  # 1 g: the most a car on tyres gains, for upshift antici
 
 class TcuCalibration(Strict):
     schedule: ShiftMapCalibration = ShiftMapCalibration()
-    shift: ShiftTimesCalibration = ShiftTimesCalibration()
+    shift: ShiftCalibration = ShiftCalibration()
     thermal: ThermalCalibration = ThermalCalibration()
     power_on_pedal_pct: float = Field(default=10.0, ge=0, le=100)  # above: power-on shift kinds
     # OVERREV: redline - 500 (docs/gearbox.md#paddle-rules-m)
@@ -97,6 +98,8 @@ class TcuInputs:
     wheels_ok: bool  # ABS_WheelSpeeds fresh
     converter_open_request: bool = False  # HHB
     upshift_inhibit: bool = False  # HHB
+    turbine_rpm: float | None = None  # turbine speed sensor; None while its frame is lost
+    engine_torque_max_nm: float = 0.0  # ECM: full-load torque at the current speed
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +118,8 @@ class TcuOutputs:
     intervention: Intervention
     blip_target_rpm: float
     shift_event: ShiftEvent | None
+    offgoing_bar: float = 0.0  # engaged gear's shift element
+    oncoming_bar: float = 0.0  # the shift's new gear's element
 
     @property
     def shift_in_progress(self) -> bool:
@@ -141,6 +146,7 @@ class Tcu:
         self.cal = cal
         self.hw = hw
         self.thermal = OilThermal(cal.thermal)  # set_calibration keeps it in step with self.cal
+        self.hydraulics = Hydraulics(cal.shift)  # ...and this
         self.gear: int = Gear.P
         self.drive_mode = Selector.D  # the last accepted of D / M
         self.shift: Shift | None = None
@@ -158,6 +164,7 @@ class Tcu:
         self._prev_up = self._prev_down = False
         self._prev_pedal = 0.0
         self._prev_selector: int | None = None
+        self._torque_at_request_nm = 0.0
 
     # ---- predictions -----------------------------------------------------------------
 
@@ -170,6 +177,7 @@ class Tcu:
         else:
             self.cal = section
             self.thermal.cal = section.thermal
+            self.hydraulics.cal = section.shift
     def engine_rpm_in(self, gear: int) -> float:
         """Engine (turbine) speed the current output speed gives in `gear`."""
         if _forward(gear):
@@ -207,7 +215,7 @@ class Tcu:
         if i.wheels_ok:
             self._update_speeds(now_ns, i.wheel_kph)
         self._selector(i, lost)  # first: a garage change (e.g. to N) cancels a shift, completing or not
-        event = self._advance_shift(now_ns) if self.shift is not None else None
+        event = self._advance_shift(now_ns, i) if self.shift is not None else None
         up_edge, down_edge = i.paddle_up and not self._prev_up, i.paddle_down and not self._prev_down
         self._prev_up, self._prev_down = i.paddle_up, i.paddle_down
         if _forward(self.gear):
@@ -247,6 +255,7 @@ class Tcu:
                     self.reject = RejectReason.INTERLOCK
                 return
         self.shift, self.queued = None, None  # a garage change overrides any shift
+        self.hydraulics.reset()
         if want == 1:
             self.gear = self._lowest_safe_gear()
             self.drive_mode = Selector(i.selector)
@@ -331,16 +340,28 @@ class Tcu:
     def _start(self, now_ns: int, target: int, trigger: Trigger, request_ns: int, i: TcuInputs) -> None:
         c = self.cal
         hot = self.thermal.derated or self.thermal.limp
+        # the torque the driver asks for (the actual torque may still be ramping back after a shift)
+        torque = max(0.0, i.engine_torque_nm, i.engine_torque_max_nm * i.accel_pct / 100.0)
         self.shift = Shift.plan(
             now_ns, self.gear, target, power_on=i.accel_pct > c.power_on_pedal_pct, trigger=trigger,
-            request_ns=request_ns, times=c.shift, slow_factor=c.thermal.derate_time_factor if hot else 1.0,
-            cut_nm=max(0.0, i.engine_torque_nm) * c.upshift_cut_pct / 100.0)
+            request_ns=request_ns, cal=c.shift, slow_factor=c.thermal.derate_time_factor if hot else 1.0,
+            torque_nm=torque, cut_nm=torque * c.upshift_cut_pct / 100.0,
+            offgoing_bar=self.hydraulics.held_bar(now_ns))
+        self._torque_at_request_nm = torque
 
-    def _advance_shift(self, now_ns: int) -> ShiftEvent | None:
+    def turbine_rpm(self, i: TcuInputs) -> float:
+        """The turbine speed sensor; with its frame lost, engine speed (right with the lock-up closed)."""
+        return i.turbine_rpm if i.turbine_rpm is not None else i.engine_rpm
+
+    def shift_speeds(self, i: TcuInputs, s: Shift) -> ShiftSpeeds:
+        return ShiftSpeeds(self.turbine_rpm(i), self.engine_rpm_in(s.from_gear), self.engine_rpm_in(s.to_gear))
+
+    def _advance_shift(self, now_ns: int, i: TcuInputs) -> ShiftEvent | None:
         s = self.shift
         assert s is not None
-        if not s.advance(now_ns):
+        if not s.advance(now_ns, self.shift_speeds(i, s)):
             return None
+        self.hydraulics.shift_done(now_ns, s, self._torque_at_request_nm)
         self.gear, self.shift = s.to_gear, None
         self.last_end_ns, self.last_direction = now_ns, 1 if s.up else -1
         self.counter = (self.counter + 1) % 256
@@ -363,27 +384,23 @@ class Tcu:
             self.lockup = True
 
     def _slip_power_w(self, i: TcuInputs) -> float:
-        w_engine = i.engine_rpm / _RPM_PER_RAD_S
-        power = 0.0
-        if not self.lockup and self.gear in (*range(1, 9), Gear.R):
-            w_turbine = self.engine_rpm_in(self.gear) / _RPM_PER_RAD_S
-            power += max(0.0, i.engine_torque_nm) * max(0.0, w_engine - w_turbine)
         s = self.shift
-        if s is not None and s.inertia_start_ns is not None:  # oncoming clutch slips to the new speed
-            w_sync = self.engine_rpm_in(s.to_gear) / _RPM_PER_RAD_S
-            power += abs(i.engine_torque_nm) * abs(w_engine - w_sync)
-        return power
+        inertia = s is not None and s.phase is ShiftPhase.INERTIA
+        return slip_power_w(
+            engine_rpm=i.engine_rpm, engine_torque_nm=i.engine_torque_nm, turbine_rpm=self.turbine_rpm(i),
+            converter_open=not self.lockup and (_forward(self.gear) or self.gear == Gear.R),
+            clutch_sync_rpm=self.engine_rpm_in(s.to_gear) if inertia and s is not None else None)
 
     def _outputs(self, now_ns: int, i: TcuInputs, lost: bool, temp: float, event: ShiftEvent | None) -> TcuOutputs:
         c, s = self.cal, self.shift
-        phase, progress = s.phase(now_ns) if s is not None else (ShiftPhase.IDLE, 0.0)
+        phase, progress = ShiftPhase.IDLE, 0.0
+        new_sync = 0.0
+        if s is not None:
+            speeds = self.shift_speeds(i, s)
+            phase, progress, new_sync = s.phase, s.progress_pct(now_ns, speeds), speeds.new_sync_rpm
         limit = c.thermal.limp_torque_limit_nm if self.thermal.limp else NO_TORQUE_LIMIT_NM
-        intervention, blip = Intervention.NONE, 0.0
-        if s is not None and phase is ShiftPhase.INERTIA:
-            if s.up:
-                intervention, limit = Intervention.UPSHIFT_CUT, min(limit, s.cut_nm)
-            else:
-                intervention, blip = Intervention.DOWNSHIFT_BLIP, self.engine_rpm_in(s.to_gear)
+        engaged = _forward(self.gear) or self.gear == Gear.R
+        cmd = self.hydraulics.commands(now_ns, engaged, s, new_sync, limit)
         manual = self.drive_mode == Selector.M and not self.thermal.limp and _forward(self.gear)
         return TcuOutputs(
             gear_actual=self.gear,
@@ -396,8 +413,10 @@ class Tcu:
             inputs_lost=lost,
             oil_temp_c=temp,
             output_rpm=self.output_rpm,
-            torque_limit_nm=limit,
-            intervention=intervention,
-            blip_target_rpm=blip,
+            torque_limit_nm=cmd.torque_limit_nm,
+            intervention=cmd.intervention,
+            blip_target_rpm=cmd.blip_target_rpm,
             shift_event=event,
+            offgoing_bar=cmd.offgoing_bar,
+            oncoming_bar=cmd.oncoming_bar,
         )

@@ -1,4 +1,4 @@
-"""TCU shift schedule and shift timing: the calibrated D-mode maps and per-kind phase durations.
+"""TCU shift schedule: the calibrated D-mode maps.
 
 Maps are gearbox output speed (rpm) over accelerator pedal (%), one row per gear pair; the
 downshift line sits below the upshift line by a calibrated gap (hysteresis), so D never hunts.
@@ -113,25 +113,3 @@ class ShiftMapCalibration(Strict):
     def downshift_rpm(self, gear: int, pedal_pct: float) -> float:
         """Output speed below which gear -> gear-1."""
         return interp(pedal_pct, self.pedal_pct, self.downshift_output_rpm[gear - 2])
-
-
-class PhaseTimes(Strict):
-    """Durations of one shift kind's clutch-to-clutch phases."""
-
-    fill_ms: float = Field(ge=1, le=2000)
-    torque_ms: float = Field(ge=1, le=2000)
-    inertia_ms: float = Field(ge=1, le=2000)
-
-
-class ShiftTimesCalibration(Strict):
-    """Phase durations per shift kind (defaults: the rally "Performance" column, docs/gearbox.md#shift-phases)."""
-
-    decision_ms: float = Field(default=20.0, ge=1, le=500)  # latch + CAN/solenoid scheduling, shown as FILL
-    power_on_up: PhaseTimes = PhaseTimes(fill_ms=40.0, torque_ms=30.0, inertia_ms=80.0)
-    power_off_up: PhaseTimes = PhaseTimes(fill_ms=40.0, torque_ms=20.0, inertia_ms=110.0)
-    power_on_down: PhaseTimes = PhaseTimes(fill_ms=40.0, torque_ms=20.0, inertia_ms=80.0)
-    power_off_down: PhaseTimes = PhaseTimes(fill_ms=40.0, torque_ms=20.0, inertia_ms=100.0)
-
-    def of(self, kind: int) -> PhaseTimes:
-        """Phase times of a `ShiftKind` (enum order: POWER_ON_UP, POWER_OFF_UP, POWER_ON_DOWN, POWER_OFF_DOWN)."""
-        return (self.power_on_up, self.power_off_up, self.power_on_down, self.power_off_down)[kind]

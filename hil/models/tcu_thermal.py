@@ -6,11 +6,14 @@ during shifts; the rally car's added oil cooler shows as a bigger cooling coeffi
 
 from __future__ import annotations
 
+import math
+
 from pydantic import Field, model_validator
 
 from hil.config.schema import Strict
 
 _NS_PER_S = 1_000_000_000
+_RPM_PER_RAD_S = 60.0 / (2.0 * math.pi)
 
 
 class ThermalCalibration(Strict):
@@ -58,3 +61,17 @@ class OilThermal:
     @property
     def derated(self) -> bool:
         return self.temp_c >= self.cal.derate_c
+
+
+def slip_power_w(*, engine_rpm: float, engine_torque_nm: float, turbine_rpm: float, converter_open: bool,
+                 clutch_sync_rpm: float | None) -> float:
+    """Heat into the oil (W) as the TCU estimates it from its sensors: converter slip under engine
+    torque, and a shift element slipping from the turbine speed to `clutch_sync_rpm` (in a shift)."""
+    w_engine = engine_rpm / _RPM_PER_RAD_S
+    w_turbine = turbine_rpm / _RPM_PER_RAD_S
+    power = 0.0
+    if converter_open:
+        power += max(0.0, engine_torque_nm) * max(0.0, w_engine - w_turbine)
+    if clutch_sync_rpm is not None:
+        power += abs(engine_torque_nm) * abs(w_turbine - clutch_sync_rpm / _RPM_PER_RAD_S)
+    return power

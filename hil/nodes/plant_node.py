@@ -40,16 +40,16 @@ class PlantNode:
         hhb = rx.signals("HHB_Status")
         dcu = rx.signals("DCU_Status")
         dcu_ok = not rx.timed_out("DCU_Status")
-        # A lost TCU means no gear engaged (the box falls to neutral), a lost DCU an open centre
-        # and open axle diffs (the actuators' fail-safe position).
+        clutch = rx.signals("TCU_ClutchControl")
+        # A lost TCU means no gear engaged and no clutch pressure (the box falls to neutral), a lost
+        # DCU an open centre and open axle diffs (the actuators' fail-safe position).
+        tcu_ok = tcu_ok and not rx.timed_out("TCU_ClutchControl")
         gear = int(tcu["GearActual"]) if tcu_ok else 0
-        target = int(tcu["GearTarget"]) if tcu_ok else 0
         driveline = DrivelineInputs(
             gear_actual=gear,
-            gear_target=target,
-            shifting=tcu_ok and tcu["ShiftInProgress"] >= 0.5,
-            phase=int(tcu["ShiftPhase"]),
-            progress_pct=tcu["ShiftProgress"],
+            gear_target=int(tcu["GearTarget"]) if tcu_ok else 0,
+            offgoing_bar=clutch["OffgoingPressure"] if tcu_ok else 0.0,
+            oncoming_bar=clutch["OncomingPressure"] if tcu_ok else 0.0,
             lockup=tcu_ok and tcu["ConverterLockup"] >= 0.5,
             centre_nm=dcu["CentreCouplingTorque"] if dcu_ok else 0.0,
             front_lock_nm=dcu["FrontDiffLockTorque"] if dcu_ok else 0.0,
@@ -75,6 +75,7 @@ class PlantNode:
                 "TorqueInterventionActive": float(out.intervention_active),
                 "EngineStalled": float(out.stalled),
             },
+            "ECM_TurbineSpeed": {"TurbineSpeed": min(out.turbine_rpm, 16383.0)},
             "ABS_WheelSpeeds": {
                 "WheelSpeedFL": min(fl, 255.75), "WheelSpeedFR": min(fr, 255.75),
                 "WheelSpeedRL": min(rl, 255.75), "WheelSpeedRR": min(rr, 255.75),

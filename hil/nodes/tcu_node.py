@@ -41,11 +41,13 @@ class TcuNode:
             paddle_down=drv_ok and drv["PaddleDown"] >= 0.5,
             engine_rpm=ecm["EngineSpeed"],
             engine_torque_nm=ecm["EngineTorque"],
+            engine_torque_max_nm=ecm["EngineTorqueMax"],
             wheel_kph=(abs_["WheelSpeedFL"], abs_["WheelSpeedFR"], abs_["WheelSpeedRL"], abs_["WheelSpeedRR"]),
             engine_ok=not rx.timed_out("ECM_Engine"),
             wheels_ok=not rx.timed_out("ABS_WheelSpeeds"),
             converter_open_request=hhb_ok and hhb["ConverterOpenRequest"] >= 0.5,
             upshift_inhibit=hhb_ok and hhb["UpshiftInhibitRequest"] >= 0.5,
+            turbine_rpm=None if rx.timed_out("ECM_TurbineSpeed") else rx.signals("ECM_TurbineSpeed")["TurbineSpeed"],
         ))
         return to_tx(out, self.identity)
 
@@ -70,6 +72,7 @@ def to_tx(out: TcuOutputs, identity: dict[str, float]) -> Tx:
             "InterventionType": float(out.intervention),
             "BlipTargetSpeed": out.blip_target_rpm,
         },
+        "TCU_ClutchControl": {"OffgoingPressure": out.offgoing_bar, "OncomingPressure": out.oncoming_bar},
         "TCU_Identity": identity,
     })
     ev = out.shift_event

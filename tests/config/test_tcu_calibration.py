@@ -9,6 +9,7 @@ import pytest
 
 from hil.config.calibration import load_calibration
 from hil.errors import CalibrationError
+from hil.models.enums import ShiftKind
 from tests.support import RALLY, ROAD
 
 
@@ -33,12 +34,15 @@ def test_both_shipped_calibrations_load_with_a_tcu_section() -> None:
         assert tcu.schedule.pairs == 7
 
 
-def test_rally_phase_times_are_shorter_than_road_for_every_kind() -> None:
+def test_rally_timed_phases_are_shorter_and_its_inertia_pressures_faster_than_road_for_every_kind() -> None:
     rally, road = load_calibration(RALLY).values.tcu.shift, load_calibration(ROAD).values.tcu.shift
-    for kind in range(4):
+    for kind in ShiftKind:
         r, p = rally.of(kind), road.of(kind)
-        assert rally.decision_ms + r.fill_ms + r.torque_ms + r.inertia_ms < \
-            road.decision_ms + p.fill_ms + p.torque_ms + p.inertia_ms
+        assert rally.decision_ms + r.fill_ms + r.torque_ms < road.decision_ms + p.fill_ms + p.torque_ms
+        if kind is ShiftKind.POWER_ON_DOWN:  # the engine flares against the slipping offgoing element
+            assert r.inertia_bar <= p.inertia_bar
+        else:  # the oncoming element pulls the input across
+            assert r.inertia_bar >= p.inertia_bar
 
 
 def test_upshift_map_that_falls_with_pedal_is_rejected(tmp_path: Path) -> None:

@@ -1,8 +1,9 @@
 """TCU black-box bench: only the TCU is emulated; the player plays DRV, ECM, ABS (and HHB) frames.
 
-The car around the TCU is kinematic: wheels turn at the scripted speed and the engine turns
-at the synchronous speed of the gear the TCU reports engaged, so the TCU's decisions are the
-only thing under test.
+The car around the TCU is kinematic: wheels turn at the scripted speed and the engine (lock-up
+closed: turbine = engine) turns at the synchronous speed of the gear the TCU reports engaged,
+moving to the new gear's speed over BENCH_INERTIA_MS once a shift's inertia phase begins, so
+the TCU's decisions are the only thing under test (the clutch physics is tested in the plant).
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hil.config.calibration import load_calibration
-from hil.models.enums import Selector
+from hil.models.enums import Selector, ShiftPhase
 from hil.models.hardware import HardwareCalibration
 from hil.results.trace import Trace, TraceFrame
 from tests.player import MS, Player, controller_rig
 from tests.support import RALLY
 
 IDLE_RPM = 650.0
+BENCH_INERTIA_MS = 80  # the kinematic stand-in for the ratio change
 
 
 @dataclass
@@ -31,6 +33,7 @@ class Bench:
     kph: float = 0.0
     engine_rpm: float | None = None  # None: synchronous with the engaged gear
     torque_nm: float = 300.0
+    inertia_since_ns: int | None = None
 
     # ---- the car -----------------------------------------------------------------------
 
@@ -48,9 +51,25 @@ class Bench:
     def gear(self) -> int:
         return int(self.status().get("GearActual", 10))
 
+    def input_rpm(self) -> float:
+        """The turbine: at the engaged gear's speed, ramping to the new gear's in an inertia phase."""
+        st, g = self.status(), self.gear()
+        rpm = self.sync_rpm(g) if 1 <= g <= 8 else IDLE_RPM
+        target = int(st.get("GearTarget", g))
+        if st.get("ShiftPhase") != ShiftPhase.INERTIA or target == g:
+            if st.get("ShiftPhase") != ShiftPhase.TORQUE:
+                self.inertia_since_ns = None
+            return rpm if self.inertia_since_ns is None else self.sync_rpm(target)
+        if self.inertia_since_ns is None:
+            self.inertia_since_ns = self.now_ns()
+        f = min(1.0, (self.now_ns() - self.inertia_since_ns) / (BENCH_INERTIA_MS * MS))
+        return rpm + (self.sync_rpm(target) - rpm) * f
+
     def _plant(self) -> None:
-        rpm = self.engine_rpm if self.engine_rpm is not None else max(IDLE_RPM, self.sync_rpm(self.gear()))
+        turbine = self.input_rpm()
+        rpm = self.engine_rpm if self.engine_rpm is not None else max(IDLE_RPM, turbine)  # converter slips at idle
         self.player.set("ECM_Engine", EngineSpeed=rpm, EngineTorque=self.torque_nm, EngineTorqueMax=750.0)
+        self.player.set("ECM_TurbineSpeed", TurbineSpeed=turbine if self.engine_rpm is None else rpm)
         k = self.kph
         self.player.set("ABS_WheelSpeeds", WheelSpeedFL=k, WheelSpeedFR=k, WheelSpeedRL=k, WheelSpeedRR=k,
                         VehicleSpeed=k)

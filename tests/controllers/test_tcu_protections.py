@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hil.models.enums import Gear, Mode, RejectReason, Selector, Trigger
+import pytest
+
+from hil.config.calibration import load_calibration
+from hil.models.enums import Gear, Mode, RejectReason, Selector, ShiftPhase, Trigger
 from tests.controllers.tcu_bench import Bench, tcu_bench
 from tests.player import MS
 from tests.support import RALLY, ROAD
@@ -155,15 +158,26 @@ def overheated(tmp_path: Path, oil_c: float) -> Path:
     return path
 
 
-def test_hot_oil_derates_shifts_to_slower_ones(tmp_path: Path) -> None:
-    times = []
+def test_hot_oil_stretches_the_timed_phases_and_softens_the_inertia_pressure(tmp_path: Path) -> None:
+    shift = load_calibration(RALLY).values.tcu.shift
+    factor = load_calibration(RALLY).values.tcu.thermal.derate_time_factor
+    timed, pressure = [], []
     for cal in (RALLY, overheated(tmp_path, 125.0)):
         with tcu_bench(cal) as bench:
             bench.into_gear(3, 60.0)
             t0 = bench.press("PaddleUp")
             bench.run_ms(600)
-            times.append(bench.events(t0)[0].signals["ShiftTimeMs"])
-    assert times[1] >= 1.4 * times[0]
+            inertia = bench.trace.first("TCU_Status", lambda s: s["ShiftPhase"] == ShiftPhase.INERTIA, t0)
+            assert inertia is not None
+            timed.append((inertia.t_ns - t0) / 1e6)
+            pressure.append(bench.trace.first("TCU_ClutchControl", lambda s: True, inertia.t_ns).signals)
+    p = shift.power_on_up
+    assert timed[0] == pytest.approx(shift.decision_ms + p.fill_ms + p.torque_ms, abs=10.0)
+    assert timed[1] == pytest.approx(factor * (shift.decision_ms + p.fill_ms + p.torque_ms), abs=10.0)
+    torque_share = shift.oncoming_bar_per_100nm * 375.0 / 100.0  # pedal 50 % x EngineTorqueMax 750 Nm
+    hot = shift.fill_bar + (p.inertia_bar - shift.fill_bar) / factor + torque_share
+    assert pressure[0]["OncomingPressure"] == pytest.approx(p.inertia_bar + torque_share, abs=0.01)
+    assert pressure[1]["OncomingPressure"] == pytest.approx(hot, abs=0.01)
 
 
 def test_oil_over_limp_temperature_forces_d_and_refuses_paddles(tmp_path: Path) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hil.models.enums import Gear, Selector, ShiftKind
+from hil.models.enums import Gear, Selector, ShiftKind, ShiftPhase
 from hil.models.hardware import HardwareCalibration
 from hil.models.tcu import Tcu, TcuCalibration, TcuInputs
 from hil.models.tcu_schedule import ShiftMapCalibration, interp
@@ -31,16 +32,24 @@ def inputs(kph: float, pedal: float = 20.0, selector: Selector = Selector.D, **k
 
 
 class Drive:
-    """Steps a Tcu every 10 ms and records its gear after each step."""
+    """Steps a Tcu every 10 ms and records its gear after each step; the turbine turns with the
+    engaged gear and jumps to the new one once a shift's ratio change begins (a kinematic gearbox)."""
 
     def __init__(self, cal: TcuCalibration | None = None) -> None:
         self.tcu = Tcu(cal or TcuCalibration(), HW)
         self.t = 0
         self.gears: list[int] = []
 
+    def turbine_rpm(self, i: TcuInputs) -> float:
+        s = self.tcu.shift
+        moving = s is not None and (s.phase is ShiftPhase.INERTIA or s.synced_ns is not None)
+        gear = s.to_gear if moving and s is not None else self.tcu.gear
+        output = sum(i.wheel_kph) / 4.0 / 3.6 / HW.rolling_radius_m * 60.0 / (2 * math.pi) * HW.final_drive
+        return output * HW.gear_ratios[gear - 1] if 1 <= gear <= HW.gear_count else 0.0
+
     def run(self, ms: int, i: TcuInputs) -> None:
         for _ in range(ms // 10):
-            out = self.tcu.step(self.t, i)
+            out = self.tcu.step(self.t, dataclasses.replace(i, turbine_rpm=self.turbine_rpm(i)))
             self.gears.append(out.gear_actual)
             self.t += 10 * MS
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -17,16 +18,35 @@ STAGES = ROOT / "stages"
 SHORT = ["standing_start", "gravel_paddles", "hairpins", "fast_limiter", "dune_climb"]
 
 
-def run_stage(path: Path) -> list[Verdict]:
-    """Run a stage file like `hil run --stage` does and evaluate its expectations."""
+WHEELS = ("WheelSpeedFL", "WheelSpeedFR", "WheelSpeedRL", "WheelSpeedRR")
+ZIGZAG_KPH = 2.0  # a 10 ms step this large, reversed twice in a row, is an oscillation (55 m/s² swings)
+
+
+@functools.cache
+def run_stage(path: Path) -> tuple[list[Verdict], Trace]:
+    """Run a stage file like `hil run --stage` does and evaluate its expectations (once per test session)."""
     stage = load_stage(path)
     prep = prepared(stage=stage)
-    trace, detector = Trace(only=messages_read(stage.expectations)), EventDetector()
+    trace = Trace(only=messages_read(stage.expectations) | {"ABS_WheelSpeeds"})
+    detector = EventDetector()
     with Rig(prep) as rig:
         rig.observe(trace)
         rig.observe(detector)
         rig.advance(stage.duration_ns)
-    return evaluate(stage.expectations, trace, detector.events, end_ns=stage.duration_ns)
+    return evaluate(stage.expectations, trace, detector.events, end_ns=stage.duration_ns), trace
+
+
+def oscillations(trace: Trace) -> list[tuple[float, str, list[float]]]:
+    """Wheel speeds that zig-zag: three successive 10 ms steps alternating in sign, each >= ZIGZAG_KPH."""
+    found = []
+    for wheel in WHEELS:
+        series = trace.series("ABS_WheelSpeeds", wheel)
+        for k in range(3, len(series)):
+            v = [x for _, x in series[k - 3:k + 1]]
+            a, b, c = v[1] - v[0], v[2] - v[1], v[3] - v[2]
+            if a * b < 0 and b * c < 0 and min(abs(a), abs(b), abs(c)) >= ZIGZAG_KPH:
+                found.append((series[k][0] / 1e9, wheel, v))
+    return found
 
 
 def failures(verdicts: list[Verdict]) -> list[str]:
@@ -44,9 +64,16 @@ def test_every_shipped_stage_loads_with_expectations() -> None:
 
 @pytest.mark.parametrize("name", SHORT)
 def test_shipped_stage_meets_its_expectations(name: str) -> None:
-    assert failures(run_stage(STAGES / f"{name}.yaml")) == []
+    assert failures(run_stage(STAGES / f"{name}.yaml")[0]) == []
+
+
+@pytest.mark.parametrize("name", SHORT)
+def test_no_wheel_speed_oscillates_on_a_shipped_stage(name: str) -> None:
+    assert oscillations(run_stage(STAGES / f"{name}.yaml")[1])[:3] == []
 
 
 @pytest.mark.slow
-def test_long_mixed_stage_meets_its_expectations() -> None:
-    assert failures(run_stage(STAGES / "long_mixed.yaml")) == []
+def test_long_mixed_stage_meets_its_expectations_without_wheel_speed_oscillation() -> None:
+    verdicts, trace = run_stage(STAGES / "long_mixed.yaml")
+    assert failures(verdicts) == []
+    assert oscillations(trace)[:3] == []

@@ -26,9 +26,9 @@ from hil.sweep.plan import RECORD_FILE
 from hil.sweep.sweeper import SweepResult, check_sweep, run_checked
 from tests.sweep.helpers import VIRTUAL_RIG, sweep_file
 
-SHIFT = "tcu.shift.power_on_up.inertia_ms"
+SHIFT = "tcu.shift.power_on_up.inertia_bar"  # bar: a lower pressure, a slower shift
 CUT = "tcu.upshift_cut_pct"
-GRID = {SHIFT: [60, 160], CUT: [10, 30]}
+GRID = {SHIFT: [5.0, 9.0], CUT: [10, 30]}
 
 
 @pytest.fixture(scope="module")
@@ -58,12 +58,12 @@ def test_every_variant_and_the_base_run_on_every_stage_into_one_table(client: Cl
     assert [(r["variant"], r["stage"]) for r in table] == [
         (v, s) for v in ("base", "v001", "v002", "v003", "v004") for s in ("fast_limiter", "standing_start")]
     assert all(r["status"] == "ok" and r["distance_m"] > 0 for r in table)
-    assert {r[SHIFT] for r in table} == {60, 80, 160} and {r[CUT] for r in table} == {10, 20, 30}
+    assert {r[SHIFT] for r in table} == {5.0, 7.0, 9.0} and {r[CUT] for r in table} == {10, 20, 30}
     record = json.loads((tmp_path / "out" / "runs" / "v003" / "standing_start" / RECORD_FILE).read_text())
     calibration = tmp_path / "out" / "runs" / "v003" / "standing_start" / "inputs" / "calibration.toml"
     assert record["calibration_sha256"] == table[6]["calibration_sha256"]
     assert (tmp_path / "out" / table[6]["log"]).stat().st_size > 0
-    assert f"inertia_ms = {160}" in calibration.read_text()  # v003 = (160, 10)
+    assert "inertia_bar = 9.0" in calibration.read_text()  # v003 = (9.0, 10)
     assert result.collected.ran == 10 and result.errors == 0
     summary = (tmp_path / "out" / "summary.html").read_text()
     assert "heatmaps/regressions.png" in summary and "heatmaps/standing_start__distance_m.png" in summary
@@ -71,7 +71,7 @@ def test_every_variant_and_the_base_run_on_every_stage_into_one_table(client: Cl
 
 
 def test_slower_shifts_are_judged_regressions_against_the_base(client: Client, tmp_path: Path) -> None:
-    result = run(client, sweep_file(tmp_path, {SHIFT: [400]}, duration_s=8.0), tmp_path / "out")
+    result = run(client, sweep_file(tmp_path, {SHIFT: [2.0]}, duration_s=8.0), tmp_path / "out")
     row = next(r for r in result.rows if r.record.variant == "v001")
     assert row.verdict == "REGRESSION"
     assert any(k.startswith("shift_time_ms") for k in row.regressions)
@@ -79,19 +79,19 @@ def test_slower_shifts_are_judged_regressions_against_the_base(client: Client, t
 
 def test_a_rerun_skips_the_runs_recorded_with_the_same_hash(client: Client, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    first = run(client, sweep_file(tmp_path, {SHIFT: [60, 100]}), out)
+    first = run(client, sweep_file(tmp_path, {SHIFT: [5.0, 8.0]}), out)
     csv = (out / "results.csv").read_bytes()
-    again = run(client, sweep_file(tmp_path, {SHIFT: [60, 100]}), out)
+    again = run(client, sweep_file(tmp_path, {SHIFT: [5.0, 8.0]}), out)
     assert (first.collected.ran, again.collected.ran, again.collected.resumed) == (3, 0, 3)
     assert (out / "results.csv").read_bytes() == csv
-    grown = run(client, sweep_file(tmp_path, {SHIFT: [60, 100, 140]}), out)
+    grown = run(client, sweep_file(tmp_path, {SHIFT: [5.0, 8.0, 8.8]}), out)
     assert (grown.collected.ran, grown.collected.resumed) == (1, 3)  # only v003 is new
-    changed = run(client, sweep_file(tmp_path, {SHIFT: [60, 120, 140]}), out)
+    changed = run(client, sweep_file(tmp_path, {SHIFT: [5.0, 8.5, 8.8]}), out)
     assert changed.collected.ran == 1  # v002 now has another calibration hash
 
 
 def test_a_run_that_raises_is_an_error_row_and_the_sweep_goes_on(client: Client, tmp_path: Path) -> None:
-    checked = check_sweep(sweep_file(tmp_path, {SHIFT: [60, 100]}), tmp_path / "out", VIRTUAL_RIG)
+    checked = check_sweep(sweep_file(tmp_path, {SHIFT: [5.0, 8.0]}), tmp_path / "out", VIRTUAL_RIG)
     broken = checked.runs[1]  # v001: a worker whose copy of the DBC is damaged
     bad_inputs = dataclasses.replace(broken.spec.inputs, dbc=b"BO_ not a dbc")
     runs = [*checked.runs[:1], dataclasses.replace(broken, spec=dataclasses.replace(broken.spec, inputs=bad_inputs)),
@@ -106,8 +106,8 @@ def test_a_run_that_raises_is_an_error_row_and_the_sweep_goes_on(client: Client,
 
 
 def test_without_traces_the_runs_skip_trace_files_and_keep_every_kpi(client: Client, tmp_path: Path) -> None:
-    run(client, sweep_file(tmp_path, {SHIFT: [60]}, name="with.yaml"), tmp_path / "with")
-    run(client, sweep_file(tmp_path, {SHIFT: [60]}, name="without.yaml", trace=False), tmp_path / "without")
+    run(client, sweep_file(tmp_path, {SHIFT: [5.0]}, name="with.yaml"), tmp_path / "with")
+    run(client, sweep_file(tmp_path, {SHIFT: [5.0]}, name="without.yaml", trace=False), tmp_path / "without")
     assert (tmp_path / "with" / "results.csv").read_bytes() == (tmp_path / "without" / "results.csv").read_bytes()
     assert (tmp_path / "with" / "runs" / "v001" / "standing_start" / "trace").is_dir()
     assert not (tmp_path / "without" / "runs" / "v001" / "standing_start" / "trace").exists()
@@ -123,7 +123,7 @@ def test_results_are_byte_identical_on_one_and_on_two_workers(client: Client, tm
 
 
 def test_a_worker_killed_mid_sweep_is_retried_elsewhere_and_counted_once(client: Client, tmp_path: Path) -> None:
-    path = sweep_file(tmp_path, {SHIFT: [60, 90, 110]}, duration_s=4.0)
+    path = sweep_file(tmp_path, {SHIFT: [5.0, 7.5, 8.2]}, duration_s=4.0)
     pids = set(client.run(os.getpid).values())
     out = tmp_path / "killed"
     killed: list[int] = []

@@ -15,7 +15,7 @@ from hil.sweep.sweeper import check_sweep
 from hil.sweep.variants import BASE, Variant, expand
 from tests.sweep.helpers import RALLY, VIRTUAL_RIG, sweep_file
 
-SHIFT = "tcu.shift.power_on_up.inertia_ms"
+SHIFT = "tcu.shift.power_on_up.inertia_bar"
 PRESSURE = "hhb.max_pressure_bar"
 
 
@@ -24,24 +24,24 @@ def variants(tmp_path: Path, parameters: dict[str, object], **extra: object) -> 
 
 
 def test_grid_is_every_combination_in_file_order_after_the_base(tmp_path: Path) -> None:
-    vs = variants(tmp_path, {SHIFT: [60, 80, 100], PRESSURE: {"range": [80, 120], "steps": 3}})
+    vs = variants(tmp_path, {SHIFT: [5.0, 7.0, 8.0], PRESSURE: {"range": [80, 120], "steps": 3}})
     assert [v.name for v in vs] == [BASE] + [f"v{i:03d}" for i in range(1, 10)]
-    assert vs[0].params == {SHIFT: 80.0, PRESSURE: 120.0}  # the base's own values
-    assert [(v.params[SHIFT], v.params[PRESSURE]) for v in vs[1:4]] == [(60, 80.0), (60, 100.0), (60, 120.0)]
-    assert vs[9].params == {SHIFT: 100, PRESSURE: 120.0}
+    assert vs[0].params == {SHIFT: 7.0, PRESSURE: 120.0}  # the base's own values
+    assert [(v.params[SHIFT], v.params[PRESSURE]) for v in vs[1:4]] == [(5.0, 80.0), (5.0, 100.0), (5.0, 120.0)]
+    assert vs[9].params == {SHIFT: 8.0, PRESSURE: 120.0}
 
 
 def test_each_variant_is_a_calibration_file_with_its_values_and_hash(tmp_path: Path) -> None:
-    v = variants(tmp_path, {SHIFT: [95.5]})[1]
+    v = variants(tmp_path, {SHIFT: [6.5]})[1]
     path = tmp_path / "v.toml"
     path.write_text(v.toml)
     cal = load_calibration(path)
-    assert cal.values.tcu.shift.power_on_up.inertia_ms == 95.5
+    assert cal.values.tcu.shift.power_on_up.inertia_bar == 6.5
     assert cal.sha256 == v.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_base_runs_its_own_file_so_its_hash_is_the_file_hash(tmp_path: Path) -> None:
-    base = variants(tmp_path, {SHIFT: [60]})[0]
+    base = variants(tmp_path, {SHIFT: [5.0]})[0]
     assert base.sha256 == load_calibration(RALLY).sha256
     assert base.toml == RALLY.read_text()
 
@@ -60,7 +60,7 @@ def test_random_samples_repeat_with_the_seed_and_stay_in_range(tmp_path: Path) -
 def test_adding_a_parameter_keeps_the_draws_of_the_others(tmp_path: Path) -> None:
     axis = {"range": [80, 120], "samples": 3}
     alone = {v.params[PRESSURE] for v in variants(tmp_path, {PRESSURE: axis})[1:]}
-    paired = {v.params[PRESSURE] for v in variants(tmp_path, {SHIFT: [70, 90], PRESSURE: axis})[1:]}
+    paired = {v.params[PRESSURE] for v in variants(tmp_path, {SHIFT: [6.0, 7.5], PRESSURE: axis})[1:]}
     assert alone == paired
 
 
@@ -79,7 +79,7 @@ def test_two_values_valid_only_together_are_checked_as_a_whole(tmp_path: Path) -
     ({"tcu.no_such_key": [1]}, "parameters.tcu.no_such_key", "no such calibration key"),
     ({"tcu.shift": [1]}, "parameters.tcu.shift", "section"),
     ({"meta.name": ["x"]}, "parameters.meta.name", "dotted calibration key"),
-    ({SHIFT: [60, "fast"]}, f"parameters.{SHIFT}", "valid number"),
+    ({SHIFT: [5.0, "fast"]}, f"parameters.{SHIFT}", "valid number"),
     ({PRESSURE: {"range": [120, 80], "samples": 2}}, f"parameters.{PRESSURE}", "not below"),
     ({PRESSURE: {"range": [80, 120]}}, f"parameters.{PRESSURE}", "give one of"),
 ])
@@ -94,7 +94,7 @@ def test_a_bad_parameter_names_the_sweep_file_the_key_and_the_reason(
 
 
 def test_a_value_out_of_limits_names_the_variant(tmp_path: Path) -> None:
-    path = sweep_file(tmp_path, {SHIFT: [80, -5]})
+    path = sweep_file(tmp_path, {SHIFT: [7.0, -5]})
     with pytest.raises(ConfigError) as err:
         expand(load_sweep(path, VIRTUAL_RIG))
     assert err.value.key == f"parameters.{SHIFT}"
@@ -104,7 +104,7 @@ def test_a_value_out_of_limits_names_the_variant(tmp_path: Path) -> None:
 def test_a_broken_stage_is_refused_before_any_job(tmp_path: Path) -> None:
     stage = tmp_path / "broken.yaml"
     stage.write_text("stage: broken\nsteps:\n  - at: soon\n")
-    path = sweep_file(tmp_path, {SHIFT: [60]}, stages=())
+    path = sweep_file(tmp_path, {SHIFT: [5.0]}, stages=())
     path.write_text(path.read_text().replace("stages: []", f"stages: [{stage}]"))
     with pytest.raises(ConfigError) as err:
         check_sweep(path, tmp_path / "out", VIRTUAL_RIG)
@@ -121,7 +121,7 @@ def test_hil_sweep_exits_2_on_a_bad_key_before_starting_a_cluster(
 
 
 def test_hil_sweep_runs_on_a_local_cluster_and_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = sweep_file(tmp_path, {SHIFT: [70]}, duration_s=2.0)
+    path = sweep_file(tmp_path, {SHIFT: [6.0]}, duration_s=2.0)
     assert main(["sweep", str(path), "--workers", "1", "--out", str(tmp_path / "out"), "--no-dashboard"]) == 0
     out = capsys.readouterr().out
     assert "1 worker(s); dashboard: off" in out and "2 run(s)" in out

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hil.models.driveline import Driveline, DrivelineCalibration, DrivelineInputs
+from hil.models.driveline import DrivelineCalibration, DrivelineInputs, gear_ratio
 from hil.models.engine import RPM, Engine, EngineCalibration
+from hil.models.enums import Gear
 from hil.models.hardware import HardwareCalibration
 from hil.models.plant.body import Body
 from hil.models.plant.diff_solve import DiffSolve
@@ -48,13 +49,13 @@ class PlantOutputs:
     wheel_kph: tuple[float, float, float, float]  # magnitudes, as ABS reports them
     vehicle_kph: float  # signed speed over ground
     output_rpm: float  # gearbox output shaft (truth)
+    turbine_rpm: float  # gearbox input shaft: the turbine speed sensor
 
 
 class Plant:
     def __init__(self, engine: EngineCalibration, driveline: DrivelineCalibration,
                  vehicle: VehicleCalibration, hw: HardwareCalibration) -> None:
         self.engine = Engine(engine)
-        self.driveline = Driveline(driveline, hw)
         self.ecal, self.dcal, self.vcal, self.hw = engine, driveline, vehicle, hw
         self._set_surfaces(vehicle)
         self.powertrain = Powertrain(self.engine, engine.idle_rpm)
@@ -79,12 +80,12 @@ class Plant:
             self.ecal = section
             self.engine.set_calibration(section)
         elif isinstance(section, DrivelineCalibration):
-            self.dcal = self.driveline.cal = section
+            self.dcal = section
         elif isinstance(section, VehicleCalibration):
             self.vcal = section
             self._set_surfaces(section)
         else:
-            self.hw = self.driveline.hw = section
+            self.hw = section
 
     def wheel_speeds(self) -> tuple[float, float, float, float]:
         """FL, FR, RL, RR in rad/s (signed)."""
@@ -95,21 +96,21 @@ class Plant:
         dt_s = (now_ns - self._last_ns) / 1e9 if self._last_ns is not None else FIRST_STEP_S
         self._last_ns = now_ns
         d = inp.driveline
-        engagement = self.driveline.engage(d)
         powertrain = self.powertrain
         powertrain.restart_if_stalled(d.gear_actual, self.ecal.idle_rpm)
         self.engine.command(inp.accel_pct, min(inp.torque_limit_nm, self._traction_limit(dt_s)), inp.intervention,
                             inp.blip_target_rpm, self.body.speed_mps * KPH < self.ecal.launch_below_kph)
         h = SUBSTEP_S
         n_sub = max(1, round(dt_s / h))
-        powertrain.begin_step(engagement, lockup_closed=d.lockup, dt_s=dt_s, output_radps=self.diffs.c,
-                              ecal=self.ecal, dcal=self.dcal, h=h, n_sub=n_sub)
-        self._begin_chassis_step(inp, h, engagement.park)
+        powertrain.begin_step(ratio_actual=gear_ratio(d.gear_actual, self.hw),
+                              ratio_target=gear_ratio(d.gear_target, self.hw),
+                              offgoing_bar=d.offgoing_bar, oncoming_bar=d.oncoming_bar, lockup_closed=d.lockup,
+                              dt_s=dt_s, ecal=self.ecal, dcal=self.dcal, h=h)
+        self._begin_chassis_step(inp, h, d.gear_actual == Gear.P)
         tyres = [self._tyres[s] for s in inp.surfaces]
         a = 1.0 / self.hw.final_drive
         for _ in range(n_sub):
             self._substep(h, a, tyres)
-        powertrain.end_step(self.diffs.c)
         return self._outputs()
 
     def _traction_limit(self, dt_s: float) -> float:
@@ -145,6 +146,7 @@ class Plant:
             dforce_dw[i] = slope * r
             dforce_dv -= slope
         speeds = diffs.solve(w, force_n, dforce_dw, output_nm, output_inertia)
+        self.powertrain.after_substep(diffs.c)
         body.advance(h, linearised_force_sum(force_n, dforce_dw, w, speeds), dforce_dv)
 
     def _outputs(self) -> PlantOutputs:
@@ -160,4 +162,5 @@ class Plant:
             wheel_kph=(abs(w0) * k, abs(w1) * k, abs(w2) * k, abs(w3) * k),
             vehicle_kph=self.body.speed_mps * KPH,
             output_rpm=self.diffs.c * RPM,
+            turbine_rpm=self.powertrain.input_radps * RPM,
         )
