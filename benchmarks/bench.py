@@ -44,7 +44,7 @@ def _startup(_: argparse.Namespace) -> list[Row]:
 
 BENCHES: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
     "virtual": lambda a: bench_virtual(a.runs, a.long_runs, a.baseline),
-    "realtime": lambda a: bench_realtime(a.rt_s, a.baseline_rt_s, a.png),
+    "realtime": lambda a: bench_realtime(a.rt_s, a.baseline_rt_s, a.png, a.fifo),
     "netns": lambda a: bench_netns(a.netns_s),
     "startup": _startup,
     "mqtt": lambda a: plain(bench_mqtt(a.baseline_rt_s)),  # needs the mosquitto binary
@@ -61,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--long-runs", type=int, default=1, help="pairs of the 32-minute stage run")
     parser.add_argument("--baseline", default=BASELINE_REV, help="git revision to compare against")
     parser.add_argument("--rt-s", type=float, default=60.0, help="wall seconds of the real-time rig run")
+    parser.add_argument("--fifo", type=int, default=50, help="SCHED_FIFO priority of the second real-time run "
+                        "(0: skip it)")
     parser.add_argument("--baseline-rt-s", type=float, default=20.0, help="wall seconds of each baseline loop")
     parser.add_argument("--netns-s", type=float, default=20.0, help="wall seconds of each udp_multicast figure")
     parser.add_argument("--sweep-stage-s", type=float, default=20.0, help="simulated seconds of each sweep run")

@@ -11,6 +11,7 @@ A PNG histogram of the three distributions is written next to the JSON (or to --
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -42,13 +43,24 @@ def _cyclic_frames() -> list[can.Message]:
             for s in codec.specs.values() if s.cycle_ns == CYCLE_NS]
 
 
-def rig_lateness(seconds: float) -> tuple[list[int], int]:
+def _rig_file(folder: Path, fifo_priority: int) -> Path:
+    """The default rig in real time, with SCHED_FIFO and mlockall when `fifo_priority` > 0."""
+    text = RIG.read_text().replace('"../', f'"{ROOT}/').replace('time = "virtual"', 'time = "real"')
+    if fifo_priority:
+        text += f"\n[realtime]\nfifo_priority = {fifo_priority}\nlock_memory = true\n"
+    path = folder / "rt.toml"
+    path.write_text(text)
+    return path
+
+
+def rig_lateness(seconds: float, fifo_priority: int = 0) -> tuple[list[int], int]:
     channel = f"bench-rt-{time.monotonic_ns()}"
-    prep = prepare(load_rig(RIG).with_flags(time="real", channel=channel))
     bus = can.Bus(interface="virtual", channel=channel, preserve_timestamps=True)
     listener = can.Bus(interface="virtual", channel=channel)  # someone on the bus, as on a rig
     try:
-        rig = asyncio.run(_run_rig(prep, bus, int(seconds * 1e9)))
+        with tempfile.TemporaryDirectory() as tmp:
+            prep = prepare(load_rig(_rig_file(Path(tmp), fifo_priority)).with_flags(channel=channel))
+            rig = asyncio.run(_run_rig(prep, bus, int(seconds * 1e9), Path(tmp) / "out"))
     finally:
         bus.shutdown()
         listener.shutdown()
@@ -57,8 +69,8 @@ def rig_lateness(seconds: float) -> tuple[list[int], int]:
     return list(clock.lateness.samples), rig.health.late_frames
 
 
-async def _run_rig(prep: Prepared, bus: can.BusABC, until_ns: int) -> Rig:
-    async with Rig(prep, bus=bus, until_ns=until_ns, results=False) as rig:
+async def _run_rig(prep: Prepared, bus: can.BusABC, until_ns: int, out: Path) -> Rig:
+    async with Rig(prep, bus=bus, until_ns=until_ns, out=out, results=False) as rig:  # the CAN log is written
         await rig.run()
     return rig
 
@@ -141,18 +153,29 @@ def histogram(series: dict[str, list[int]], png: Path) -> Path | None:
     return png
 
 
-def bench_realtime(seconds: float, baseline_s: float, png: Path) -> list[Row]:
+def bench_realtime(seconds: float, baseline_s: float, png: Path, fifo_priority: int = 50) -> list[Row]:
     rig, late = rig_lateness(seconds)
+    fifo, fifo_late = rig_lateness(seconds, fifo_priority) if fifo_priority else ([], 0)
     aio = asyncio_lateness(baseline_s)
     periodic = send_periodic_lateness(baseline_s)
-    drawn = histogram({"hil rig (wake-up)": rig, "asyncio.sleep loop (wake-up)": aio,
-                       "python-can send_periodic (arrival)": periodic}, png)
+    series = {"hil rig (wake-up)": rig, f"hil rig, SCHED_FIFO {fifo_priority} (wake-up)": fifo,
+              "asyncio.sleep loop (wake-up)": aio, "python-can send_periodic (arrival)": periodic}
+    drawn = histogram({k: v for k, v in series.items() if v}, png)
     (med, p99, mx), (amed, ap99, amx), (_, pp99, pmx) = _summary(rig), _summary(aio), _summary(periodic)
-    what = f"full default rig, {seconds:.0f} s; baselines {baseline_s:.0f} s"
-    return [
+    what = f"full default rig, {seconds:.0f} s, normal scheduler; baselines {baseline_s:.0f} s"
+    rows = [
         Row("rt_lateness_p99", p99, "ms", "<= 0.5", ap99, "asyncio.sleep loop", f"{what}; send_periodic {pp99:.3f}"),
         Row("rt_lateness_max", mx, "ms", "<= 2", amx, "asyncio.sleep loop", f"send_periodic {pmx:.3f}"),
         Row("rt_lateness_median", med, "ms", "", amed, "asyncio.sleep loop"),
         Row("rt_late_frames", float(late), "", "<= 0"),
-        Row("rt_histogram_png", float(drawn is not None), "", "", note=str(drawn or "matplotlib missing")),
     ]
+    if fifo:
+        fmed, fp99, fmx = _summary(fifo)
+        rows += [
+            Row("rt_fifo_lateness_p99", fp99, "ms", "<= 0.5", ap99, "asyncio.sleep loop",
+                f"[realtime] fifo_priority = {fifo_priority}, lock_memory"),
+            Row("rt_fifo_lateness_max", fmx, "ms", "<= 2", amx, "asyncio.sleep loop"),
+            Row("rt_fifo_lateness_median", fmed, "ms", "", amed, "asyncio.sleep loop"),
+            Row("rt_fifo_late_frames", float(fifo_late), "", "<= 0"),
+        ]
+    return [*rows, Row("rt_histogram_png", float(drawn is not None), "", "", note=str(drawn or "matplotlib missing"))]

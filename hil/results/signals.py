@@ -40,7 +40,10 @@ class _Table:
     columns: tuple[ts.Column, ...]
     parquet: Any  # pyarrow.parquet.ParquetWriter, None without the [parquet] extra
     schema: Any
-    rows: list[tuple[int, bool, Signals]] = field(default_factory=list)  # for the next Parquet row group
+    group: ts.RowGroup = field(init=False)  # the next Parquet row group
+
+    def __post_init__(self) -> None:
+        self.group = ts.RowGroup(len(self.columns))
 
     @property
     def parquet_path(self) -> Path:
@@ -68,11 +71,12 @@ class SignalTraceWriter:
         table = self._tables.get(spec.name)
         if table is None:
             table = self._open(spec)
-        table.csv_writer.writerow(ts.csv_row(t_ns, sent_here, sig, table.columns))
+        row = ts.cells(sig, table.columns)
+        table.csv_writer.writerow(ts.csv_row(t_ns, sent_here, row))
         self.frames += 1
         if table.parquet is not None:
-            table.rows.append((t_ns, sent_here, sig))
-            if len(table.rows) >= _FLUSH_ROWS:
+            table.group.add(t_ns, sent_here, row)
+            if len(table.group) >= _FLUSH_ROWS:
                 self._flush(table)
         if t_ns >= self._csv_due_ns:  # a slow message's rows must not wait for a full buffer
             self._csv_due_ns = t_ns + _CSV_EVERY_NS
@@ -114,12 +118,12 @@ class SignalTraceWriter:
 
     def _flush(self, table: _Table) -> None:
         """One Parquet row group of the rows kept since the last (their CSV rows are written already)."""
-        rows = table.rows
-        if not rows or table.parquet is None:
+        group = table.group
+        if not len(group) or table.parquet is None:
             return
-        table.rows = []
+        table.group = ts.RowGroup(len(table.columns))
         try:
-            table.parquet.write_table(ts.arrow_batch(rows, table.columns, table.schema))
+            table.parquet.write_table(ts.arrow_batch(group, table.columns, table.schema))
         except OSError as exc:
             raise _unwritable(table.parquet_path, exc) from None
 

@@ -108,8 +108,34 @@ def csv_text(cell: Cell) -> str:
     return str(cell)
 
 
-def csv_row(t_ns: int, sent_here: bool, sig: Signals, cols: Sequence[Column]) -> list[str]:
-    return [str(t_ns), csv_text(sent_here), *(csv_text(c.cell(sig.get(c.name))) for c in cols)]
+def cells(sig: Signals, cols: Sequence[Column]) -> list[Cell]:
+    """One frame's cells, column by column (computed once for both files)."""
+    return [c.cell(sig.get(c.name)) for c in cols]
+
+
+def csv_row(t_ns: int, sent_here: bool, row: Sequence[Cell]) -> list[str]:
+    return [str(t_ns), csv_text(sent_here), *map(csv_text, row)]
+
+
+class RowGroup:
+    """The rows of the next Parquet row group, kept column by column: cells (small, mostly shared
+    objects) rather than the frames' signal dictionaries, which a long run cannot afford to hold."""
+
+    __slots__ = ("cells", "sent", "t_ns")
+
+    def __init__(self, width: int) -> None:
+        self.t_ns: list[int] = []
+        self.sent: list[bool] = []
+        self.cells: list[list[Cell]] = [[] for _ in range(width)]
+
+    def add(self, t_ns: int, sent_here: bool, row: Sequence[Cell]) -> None:
+        self.t_ns.append(t_ns)
+        self.sent.append(sent_here)
+        for column, cell in zip(self.cells, row, strict=True):
+            column.append(cell)
+
+    def __len__(self) -> int:
+        return len(self.t_ns)
 
 
 # ---- Parquet: pyarrow is the [parquet] extra, imported only here and only when it is installed ----
@@ -147,13 +173,12 @@ def arrow_schema(cols: Sequence[Column]) -> Any:
     return pa.schema(fields, metadata={SCHEMA_KEY: json.dumps(describe(cols)).encode()})
 
 
-def arrow_batch(rows: Sequence[tuple[int, bool, Signals]], cols: Sequence[Column], schema: Any) -> Any:
+def arrow_batch(group: RowGroup, cols: Sequence[Column], schema: Any) -> Any:
     """One row group as a pyarrow Table of `schema`; enums keep one dictionary (the value table) per file."""
     import pyarrow as pa  # noqa: PLC0415 - optional dependency
 
-    arrays = [pa.array([r[0] for r in rows], pa.duration("ns")), pa.array([r[1] for r in rows], pa.bool_())]
-    for c in cols:
-        cells = [c.cell(r[2].get(c.name)) for r in rows]
+    arrays = [pa.array(group.t_ns, pa.duration("ns")), pa.array(group.sent, pa.bool_())]
+    for c, cells in zip(cols, group.cells, strict=True):
         if c.kind is Kind.ENUM:
             names = [name for _, name in sorted(c.values.items())]
             names += sorted({x for x in cells if isinstance(x, str)} - set(names))  # values outside the table

@@ -11,6 +11,8 @@ import asyncio
 import time
 from typing import Protocol
 
+from hil.runtime import timerfd
+
 
 class Clock(Protocol):
     virtual: bool
@@ -80,19 +82,30 @@ class LatenessStats:
         }
 
 
-class RealTimeClock:
-    """Monotonic time; sleeps on the event loop, then spins the last stretch for precision.
+_MAX_WAKE_NS = 1_000_000  # never set the timer more than this early for the loop's wake-up
+_WAKE_STEP_NS = 2_000
 
-    asyncio's timer rounds up to whole milliseconds on Linux, so waking `spin_ns` early and
-    spinning keeps cyclic frames well under a millisecond late at a small CPU cost.
+
+class RealTimeClock:
+    """Monotonic time; sleeps to absolute deadlines on a timerfd (Linux), spins the last stretch.
+
+    The timerfd wakes the event loop within microseconds of the deadline, where asyncio's own
+    timer rounds up to whole milliseconds; without one (not Linux) it sleeps on the loop and needs
+    a longer spin (`spin_ns`, CPU for precision). The timer is opened on the first wait and
+    closed by `close()` (the session's real-time run does both).
     """
 
     virtual = False
 
-    def __init__(self, spin_ns: int = 1_500_000) -> None:
+    def __init__(self, spin_ns: int = 0) -> None:
         self._t0 = time.monotonic_ns()
         self._wall0 = time.time()
-        self.spin_ns = spin_ns
+        self._timer: timerfd.DeadlineTimer | None = None
+        self.spin_ns = spin_ns if timerfd.available() else max(spin_ns, 1_500_000)
+        # How long the loop takes from the timer firing to this coroutine running again (learnt as
+        # it goes): the timer is set that much early and the rest is spun, so the wake-up lands
+        # on the deadline at the cost of spinning only the jitter.
+        self.wake_ns = 0
         self.lateness = LatenessStats()
 
     def now_ns(self) -> int:
@@ -101,10 +114,31 @@ class RealTimeClock:
     def wall_s(self, t_ns: int) -> float:
         return self._wall0 + t_ns / 1e9
 
+    def restart_at(self, t_ns: int) -> None:
+        """Make now `t_ns`: a run's first deadline is when it really starts (building the rig,
+        the first garbage collection and the like are not lateness)."""
+        shift = time.monotonic_ns() - self._t0 - t_ns
+        self._t0 += shift
+        self._wall0 += shift / 1e9
+
+    def until_ns(self, t_ns: int) -> int:
+        """Nanoseconds left until `t_ns` (negative once it has passed)."""
+        return t_ns - self.now_ns()
+
     async def wait_until(self, t_ns: int) -> None:
         remaining = t_ns - self.now_ns()
         if remaining > self.spin_ns:
-            await asyncio.sleep((remaining - self.spin_ns) / 1e9)
+            if timerfd.available():
+                if self._timer is None:
+                    self._timer = timerfd.DeadlineTimer()
+                wake = t_ns - self.spin_ns - self.wake_ns
+                await self._timer.wait(self._t0 + wake)
+                # a running median (a step towards each sample): one preempted wake-up must not
+                # make every later one spin
+                self.wake_ns += _WAKE_STEP_NS if self.now_ns() - wake > self.wake_ns else -_WAKE_STEP_NS
+                self.wake_ns = min(max(self.wake_ns, 0), _MAX_WAKE_NS)
+            else:
+                await asyncio.sleep((remaining - self.spin_ns) / 1e9)
         else:
             # Late or nearly due: still yield once, or a session that cannot keep up starves the
             # loop (no receive pump, no SIGTERM handler, no other task) for as long as it lags.
@@ -112,3 +146,8 @@ class RealTimeClock:
         while self.now_ns() < t_ns:
             pass
         self.lateness.add(self.now_ns() - t_ns)
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.close()
+            self._timer = None

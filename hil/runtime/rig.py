@@ -44,6 +44,7 @@ from hil.runtime.ending import ERROR_LOG, log_error, run_info, stop_reason
 from hil.runtime.node import NodeModel
 from hil.runtime.outcome import RunOutcome
 from hil.runtime.prepare import Prepared, open_bus
+from hil.runtime.realtime import RealtimeSettings
 from hil.runtime.session import FrameObserver, Session
 from hil.runtime.stop import StopSignals
 from hil.stage.player import StagePlayer
@@ -214,6 +215,8 @@ class Rig:
             max_delta_counter=spec.e2e.max_delta_counter,
             echoes=OwnEchoes() if spec.bus["interface"] in ECHOING_INTERFACES else None,
             channel=str(spec.bus["channel"]) if spec.bus.get("channel") is not None else None,
+            realtime=RealtimeSettings(spec.realtime.spin_us * 1000, spec.realtime.fifo_priority,
+                                      spec.realtime.lock_memory),
         )
         session.observe(self.events)
         session.set_gate(diag.gate, self._fault_event)

@@ -24,9 +24,12 @@ from hil.bus.faults.injector import FaultEvent
 from hil.bus.faults.kinds import Frame
 from hil.bus.health import BusHealth
 from hil.bus.recorder import Recorder
-from hil.runtime.clock import Clock, VirtualClock
+from hil.logs import log
+from hil.runtime.clock import Clock, RealTimeClock, VirtualClock
 from hil.runtime.node import NodeModel, RxStore, RxView
+from hil.runtime.realtime import RealtimeSettings, collect_in_slack, realtime_process
 
+_GC_SLACK_NS = 2_000_000  # real time: collect garbage after a cycle only with this much time to spare
 _GATE = -(1 << 40)  # heap order of the gate's timers: first at an instant, before raw sources and models
 # (t_ns, spec, signals, sent_here): what observers (trace, MQTT, summaries) see of each good frame
 FrameObserver = Callable[[int, MessageSpec, Signals, bool], None]
@@ -64,6 +67,7 @@ class Session:
         max_delta_counter: int = 2,
         echoes: OwnEchoes | None = None,
         channel: str | None = None,
+        realtime: RealtimeSettings | None = None,
     ) -> None:
         self.codec = codec
         self.echoes = echoes  # buses that hand a process its own frames back (udp_multicast)
@@ -93,6 +97,7 @@ class Session:
         self._virtual = clock.virtual
         self._cycle_ns = {s.name: s.cycle_ns for s in codec.specs.values() if s.cycle_ns}
         self._raw: list[_RawSource] = []  # heap entries with order -1-k are raw source k
+        self._realtime = realtime or RealtimeSettings()
         self._gate: BusGate | None = None  # faults, diagnostics (set_gate)
         self._gate_due: int | None = None
         self._on_fault_event: Callable[[FaultEvent], None] = lambda event: None
@@ -369,22 +374,47 @@ class Session:
     async def run(self, until_ns: int | None, stop: asyncio.Event) -> int:
         """Step until `until_ns` (None: forever) or until `stop` is set; returns the clock time
         reached. In real time, frames from the bus arrive through the Rig's receive pump."""
-        virtual = self.clock.virtual
+        clock = self.clock
+        if isinstance(clock, RealTimeClock):
+            with realtime_process(self._realtime, log.warning):
+                clock.restart_at(self._heap[0][0] if self._heap else clock.now_ns())
+                try:
+                    await self._run_real_time(clock, until_ns, stop)
+                finally:
+                    clock.close()
+            return clock.now_ns()
         drained_at = -1
         while self._heap and not stop.is_set():
             t = self._heap[0][0]
             if until_ns is not None and t > until_ns:
-                if isinstance(self.clock, VirtualClock):
-                    self.clock.advance_to(until_ns)  # nothing is due before the end: the run reached it
+                if isinstance(clock, VirtualClock):
+                    clock.advance_to(until_ns)  # nothing is due before the end: the run reached it
                 break
-            await self.clock.wait_until(t)
-            if virtual and t != drained_at:
+            await clock.wait_until(t)
+            if clock.virtual and t != drained_at:
                 self._drain_bus()
                 drained_at = t
             self._run_due(t)
         if not self._heap and not stop.is_set():  # nothing to step (a rig emulating no node): time still passes
             await self._idle(until_ns, stop)
-        return self.clock.now_ns()
+        return clock.now_ns()
+
+    async def _run_real_time(self, clock: RealTimeClock, until_ns: int | None, stop: asyncio.Event) -> None:
+        """Wake at each deadline, run everything due by then back to back (the cycle's frames
+        leave together; the pump's frames wait for the end of the cycle), then collect garbage
+        if the next deadline leaves time for it."""
+        heap = self._heap
+        while heap and not stop.is_set():
+            t = heap[0][0]
+            if until_ns is not None and t > until_ns:
+                break
+            await clock.wait_until(t)
+            while heap and heap[0][0] <= t:
+                self._run_due(heap[0][0])
+            if heap and clock.until_ns(heap[0][0]) > _GC_SLACK_NS:
+                collect_in_slack()
+        if not heap and not stop.is_set():  # nothing to step (a rig emulating no node): time still passes
+            await self._idle(until_ns, stop)
 
     async def _idle(self, until_ns: int | None, stop: asyncio.Event) -> None:
         if isinstance(self.clock, VirtualClock):
