@@ -94,6 +94,7 @@ class MqttBridge:
         self._stage_done = False
         self._recording: StageRecording | None = None  # the playing stage's expectation inputs
         self._stopping = False  # the run is ending (not the bridge failing)
+        self.end_reason = "stopped"  # what the final status says on a run's end (the Rig sets its outcome)
 
     # ---- session side: called from the CAN loop, never blocks ----------------------------
 
@@ -349,7 +350,7 @@ class MqttBridge:
             if not _connection_lost(exc):
                 await self._say_offline(client, f"bridge stopped: {type(exc).__name__}")
             raise
-        await self._say_offline(client, "stopped" if self._stopping else "bridge failed, starting over")
+        await self._say_offline(client, self.end_reason if self._stopping else "bridge failed, starting over")
 
     async def _say_offline(self, client: aiomqtt.Client, reason: str) -> None:
         self.outbox.status = None

@@ -380,6 +380,8 @@ class Rig:
         try:
             self._finish_files(self.outcome)              # 1-5
         finally:
+            if self.bridge is not None:
+                self.bridge.end_reason = self.outcome.reason
             self._bridge_stop.set()                       # 6: final status, verdict events, disconnect
             try:
                 if self._exits is not None:

@@ -50,5 +50,5 @@ async def test_serve_stops_cleanly_on_sigterm_with_a_final_offline_status(broker
                 proc.wait(5)
         await until(lambda: rec.on("hil/virtual/status")[-1]["state"] == "offline", 5.0)
     final = rec.on("hil/virtual/status")[-1]
-    assert final["reason"] == "stopped", "a clean stop, not the will"
+    assert final["reason"] == "SIGTERM", "a clean stop that says why, not the will"
     assert final["health"]["frames_tx"] > 0
