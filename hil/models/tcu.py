@@ -6,7 +6,6 @@ TORQUE -> INERTIA with per-kind durations, a torque cut or blip, and ends in one
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from pydantic import Field, model_validator
@@ -24,16 +23,15 @@ from hil.models.enums import (
     Trigger,
 )
 from hil.models.hardware import HardwareCalibration
-from hil.models.tcu_hydraulics import Hydraulics
+from hil.models.tcu_auto import AutoCalibration, AutoInputs, AutoShift
+from hil.models.tcu_hydraulics import Hydraulics, lockup_command
 from hil.models.tcu_schedule import ShiftMapCalibration
 from hil.models.tcu_shift import Shift, ShiftCalibration, ShiftEvent, ShiftSpeeds
+from hil.models.tcu_speed import OutputSpeed
 from hil.models.tcu_thermal import OilThermal, ThermalCalibration, slip_power_w
 
 _NS_PER_MS = 1_000_000
-_RPM_PER_RAD_S = 60.0 / (2.0 * math.pi)
 _SELECTORS = frozenset(int(s) for s in Selector)
-_ACCEL_TAU_S = 0.1  # output acceleration filter: wheel-speed quantisation is 0.25 km/h
-_MAX_ACCEL_MPS2 = 9.81  # 1 g: the most a car on tyres gains, for upshift anticipation
 
 
 class TcuCalibration(Strict):
@@ -48,7 +46,10 @@ class TcuCalibration(Strict):
     limiter_upshift_gears: tuple[ForwardGear, ...] = ()  # M: gears that upshift by themselves at the limiter
     anti_stall_rpm: float = Field(default=800.0, ge=100, le=10000)  # M: auto-downshift below this engine speed
     upshift_cut_pct: float = Field(default=20.0, ge=0, le=100)  # inertia-phase ceiling, % of torque
-    min_dwell_ms: float = Field(default=1000.0, ge=0, le=60000)  # D: no reversal sooner than this after a shift
+    min_dwell_ms: float = Field(default=1000.0, ge=0, le=60000)  # D: no scheduled shift sooner after a shift
+    liftoff_pedal_pct: float = Field(default=15.0, ge=0, le=100)  # a pedal falling from above this to off...
+    liftoff_hold_ms: float = Field(default=1500.0, ge=0, le=60000)  # ...holds D's upshifts this long (E)
+    paddle_hold_down_ms: float = Field(default=600.0, ge=100, le=10000)  # - held: the lowest gear allowed
     kickdown_pedal_pct: float = Field(default=95.0, ge=1, le=100)
     kickdown_max_rpm: float = Field(default=5800.0, ge=500, le=10000)  # lowest gear whose engine speed stays under
     kickdown_max_steps: int = Field(default=3, ge=1, le=7)
@@ -71,6 +72,13 @@ class TcuCalibration(Strict):
             raise ValueError("max_downshift_rpm must be below limiter_rpm")
         return self
 
+    def auto(self) -> AutoCalibration:
+        """The values the self-made decisions use (hil.models.tcu_auto)."""
+        return AutoCalibration(
+            self.schedule, self.power_on_pedal_pct, self.min_upshift_rpm, self.max_downshift_rpm, self.limiter_rpm,
+            self.limiter_upshift_gears, self.anti_stall_rpm, self.min_dwell_ms, self.liftoff_pedal_pct,
+            self.liftoff_hold_ms, self.kickdown_pedal_pct, self.kickdown_max_rpm, self.kickdown_max_steps)
+
     def hardware_problem(self, hw: HardwareCalibration) -> tuple[str, str] | None:
         """Cross-section check against `[hardware]`: (key, reason) of the first problem, or None."""
         pairs = hw.gear_count - 1
@@ -82,7 +90,7 @@ class TcuCalibration(Strict):
                 return ("tcu.limiter_upshift_gears", f"gear {g} has no gear above it ([hardware]: {hw.gear_count})")
         if self.lockup_min_gear > hw.gear_count:
             return ("tcu.lockup_min_gear", f"above the top gear ({hw.gear_count})")
-        return None
+        return self.schedule.hysteresis_problem(hw.gear_ratios)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,20 +161,15 @@ class Tcu:
         self.queued: tuple[int, int] | None = None  # (direction, paddle-edge time)
         self.reject = RejectReason.NONE
         self.lockup = False
-        self.output_rpm = 0.0
-        self.output_accel_rpm_s = 0.0  # filtered d(output speed)/dt
-        self.speed_kph = 0.0
-        self._speed_ns: int | None = None
+        self.speed = OutputSpeed()
         self.counter = 0
         self.manual_until_ns = -1  # paddles in D: schedule suspended until then
-        self.last_end_ns = -(1 << 62)
-        self.last_direction = 0
+        self.auto = AutoShift()  # D's schedule, kickdown, limiter and anti-stall decisions
+        self._auto_cal = cal.auto()
+        self._down_since_ns: int | None = None  # the - paddle held since (None: released or served)
         self._prev_up = self._prev_down = False
-        self._prev_pedal = 0.0
         self._prev_selector: int | None = None
         self._torque_at_request_nm = 0.0
-
-    # ---- predictions -----------------------------------------------------------------
 
 
     def set_calibration(self, section: TcuCalibration | HardwareCalibration) -> None:
@@ -178,24 +181,20 @@ class Tcu:
             self.cal = section
             self.thermal.cal = section.thermal
             self.hydraulics.cal = section.shift
+            self._auto_cal = section.auto()
     def engine_rpm_in(self, gear: int) -> float:
         """Engine (turbine) speed the current output speed gives in `gear`."""
         if _forward(gear):
             return self.output_rpm * self.hw.gear_ratios[gear - 1]
         return self.output_rpm * self.hw.reverse_ratio if gear == Gear.R else 0.0
 
-    def _update_speeds(self, now_ns: int, wheel_kph: tuple[float, float, float, float]) -> None:
-        fl, fr, rl, rr = wheel_kph
-        front, rear = (fl + fr) / 2.0, (rl + rr) / 2.0
-        self.speed_kph = (front + rear) / 2.0
-        axle_rpm = self.speed_kph / 3.6 / self.hw.rolling_radius_m * _RPM_PER_RAD_S  # 50/50 centre diff
-        output = axle_rpm * self.hw.final_drive * self.hw.transfer_high_ratio
-        if self._speed_ns is not None and now_ns > self._speed_ns:
-            dt_s = (now_ns - self._speed_ns) / 1e9
-            raw = (output - self.output_rpm) / dt_s
-            self.output_accel_rpm_s += dt_s / (_ACCEL_TAU_S + dt_s) * (raw - self.output_accel_rpm_s)
-        self._speed_ns = now_ns
-        self.output_rpm = output
+    @property
+    def output_rpm(self) -> float:
+        return self.speed.rpm
+
+    @property
+    def speed_kph(self) -> float:
+        return self.speed.kph
 
     def _upshift_lead_rpm(self, power_on: bool) -> float:
         """Output speed the car gains before the ratio moves: the engine must not pass the line meanwhile."""
@@ -203,36 +202,30 @@ class Tcu:
         if not (c.anticipate_upshifts and power_on):
             return 0.0
         t = c.shift.power_on_up
-        dead_s = (c.shift.decision_ms + t.fill_ms + t.torque_ms) / 1000.0
-        # no car gains speed faster than its tyres allow: a wheelspin burst is not acceleration
-        max_accel = _MAX_ACCEL_MPS2 / self.hw.rolling_radius_m * _RPM_PER_RAD_S * self.hw.final_drive
-        return min(max(0.0, self.output_accel_rpm_s), max_accel) * dead_s
-
-    # ---- the step --------------------------------------------------------------------
+        return self.speed.lead_rpm((c.shift.decision_ms + t.fill_ms + t.torque_ms) / 1000.0, self.hw)
 
     def step(self, now_ns: int, i: TcuInputs) -> TcuOutputs:
         lost = not (i.engine_ok and i.wheels_ok)
         if i.wheels_ok:
-            self._update_speeds(now_ns, i.wheel_kph)
+            self.speed.update(now_ns, i.wheel_kph, self.hw)
         self._selector(i, lost)  # first: a garage change (e.g. to N) cancels a shift, completing or not
         event = self._advance_shift(now_ns, i) if self.shift is not None else None
         up_edge, down_edge = i.paddle_up and not self._prev_up, i.paddle_down and not self._prev_down
         self._prev_up, self._prev_down = i.paddle_up, i.paddle_down
+        prev_pedal = self.auto.pedal(now_ns, i.accel_pct, self._auto_cal)
         if _forward(self.gear):
             if up_edge != down_edge:  # both at once: ignored
                 self._paddle(now_ns, 1 if up_edge else -1, i, lost)
+            self._held_down_paddle(now_ns, i, lost, down_edge)
             if self.shift is None and self.queued is not None:
                 direction, request_ns = self.queued
                 self.queued = None
                 self._driver_shift(now_ns, direction, request_ns, i, lost)
             if self.shift is None and not lost:
-                self._automatic(now_ns, i)
-        self._prev_pedal = i.accel_pct
+                self._automatic(now_ns, i, prev_pedal)
         self._update_lockup(i, lost)
         temp = self.thermal.step(now_ns, self._slip_power_w(i) if i.engine_ok else 0.0)
         return self._outputs(now_ns, i, lost, temp, event)
-
-    # ---- driver requests -------------------------------------------------------------
 
     def _selector(self, i: TcuInputs, lost: bool) -> None:
         changed = i.selector != self._prev_selector
@@ -300,42 +293,35 @@ class Tcu:
             self.reject = RejectReason.NONE
             self._start(now_ns, target, Trigger.PADDLE, request_ns, i)
 
-    # ---- the software's own decisions ------------------------------------------------
-
-    def _automatic(self, now_ns: int, i: TcuInputs) -> None:
-        c, g = self.cal, self.gear
-        top = self.hw.gear_count
-        manual = (self.drive_mode == Selector.M and not self.thermal.limp) or now_ns < self.manual_until_ns
-        if manual:
-            in_d = self.drive_mode == Selector.D or self.thermal.limp
-            at_limiter = (i.engine_rpm >= c.limiter_rpm and g < top and not i.upshift_inhibit
-                          and self.engine_rpm_in(g + 1) >= c.min_upshift_rpm)  # not a slipping converter
-            if at_limiter and (in_d or g in c.limiter_upshift_gears):
-                self._start(now_ns, g + 1, Trigger.LIMITER, now_ns, i)
-            elif g > 1 and self.engine_rpm_in(g) < c.anti_stall_rpm:
-                self._start(now_ns, g - 1, Trigger.SCHEDULE, now_ns, i)
+    def _held_down_paddle(self, now_ns: int, i: TcuInputs, lost: bool, edge: bool) -> None:
+        """The - paddle held: one (skip) downshift to the lowest gear allowed at this speed."""
+        if edge:
+            self._down_since_ns = now_ns
+        if not i.paddle_down:
+            self._down_since_ns = None
+        since = self._down_since_ns
+        if since is None or lost or self.shift is not None:
             return
-        pedal, sched = i.accel_pct, c.schedule
-        if self._prev_pedal < c.kickdown_pedal_pct <= pedal:
-            for k in range(max(1, g - c.kickdown_max_steps), g):
-                if self.engine_rpm_in(k) <= c.kickdown_max_rpm:
-                    self._start(now_ns, k, Trigger.KICKDOWN, now_ns, i)
-                    return
-        dwell_ns = int(c.min_dwell_ms * _NS_PER_MS)
-        settled = now_ns - self.last_end_ns >= dwell_ns
-        lead = self._upshift_lead_rpm(pedal > c.power_on_pedal_pct)
-        lugs = g < top and self.engine_rpm_in(g + 1) < c.min_upshift_rpm  # e.g. a wheelspin burst
-        if g < top and self.output_rpm + lead > sched.upshift_rpm(g, pedal) and not i.upshift_inhibit and not lugs:
-            if self.last_direction >= 0 or settled:
-                self._start(now_ns, g + 1, Trigger.SCHEDULE, now_ns, i)
+        if now_ns - since < int(self.cal.paddle_hold_down_ms * _NS_PER_MS):
             return
-        k = g
-        while k > 1 and self.output_rpm < sched.downshift_rpm(k, pedal):
-            k -= 1
-        if k < g and (self.last_direction <= 0 or settled):
-            self._start(now_ns, k, Trigger.SCHEDULE, now_ns, i)
+        self._down_since_ns = None  # one per hold
+        target = self._lowest_safe_gear()
+        if target < self.gear:
+            self.queued = None
+            self._start(now_ns, target, Trigger.PADDLE, since, i)
 
-    # ---- shift execution -------------------------------------------------------------
+    def _automatic(self, now_ns: int, i: TcuInputs, prev_pedal: float) -> None:
+        c = self.cal
+        limp = self.thermal.limp
+        decision = self.auto.decide(AutoInputs(
+            now_ns=now_ns, gear=self.gear, top=self.hw.gear_count, pedal_pct=i.accel_pct, engine_rpm=i.engine_rpm,
+            output_rpm=self.output_rpm, upshift_lead_rpm=self._upshift_lead_rpm(i.accel_pct > c.power_on_pedal_pct),
+            upshift_inhibit=i.upshift_inhibit,
+            manual=(self.drive_mode == Selector.M and not limp) or now_ns < self.manual_until_ns,
+            in_d=self.drive_mode == Selector.D or limp), self._auto_cal, prev_pedal, self.engine_rpm_in)
+        if decision is not None:
+            target, trigger = decision
+            self._start(now_ns, target, trigger, now_ns, i)
 
     def _start(self, now_ns: int, target: int, trigger: Trigger, request_ns: int, i: TcuInputs) -> None:
         c = self.cal
@@ -363,25 +349,18 @@ class Tcu:
             return None
         self.hydraulics.shift_done(now_ns, s, self._torque_at_request_nm)
         self.gear, self.shift = s.to_gear, None
-        self.last_end_ns, self.last_direction = now_ns, 1 if s.up else -1
+        self.auto.shift_done(now_ns, 1 if s.up else -1)
         self.counter = (self.counter + 1) % 256
         return s.event(now_ns, self.counter)
-
-    # ---- converter, heat, outputs ----------------------------------------------------
 
     def _update_lockup(self, i: TcuInputs, lost: bool) -> None:
         c, s = self.cal, self.shift
         turbine = self.engine_rpm_in(self.gear)
         if s is not None:  # a shift takes the turbine towards the target gear's speed
             turbine = max(turbine, self.engine_rpm_in(s.to_gear))
-        if lost or i.converter_open_request or not _forward(self.gear) or self.gear < c.lockup_min_gear:
-            self.lockup = False
-        elif self.lockup and turbine < c.lockup_open_rpm:
-            self.lockup = False  # low speed: open at once, shift or not
-        elif s is not None:
-            return  # never close in the middle of a shift
-        elif not self.lockup and turbine >= c.lockup_close_rpm:
-            self.lockup = True
+        allowed = not (lost or i.converter_open_request or not _forward(self.gear) or self.gear < c.lockup_min_gear)
+        self.lockup = lockup_command(self.lockup, allowed=allowed, shifting=s is not None, turbine_rpm=turbine,
+                                     open_rpm=c.lockup_open_rpm, close_rpm=c.lockup_close_rpm)
 
     def _slip_power_w(self, i: TcuInputs) -> float:
         s = self.shift

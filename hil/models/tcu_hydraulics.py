@@ -82,3 +82,14 @@ class Hydraulics:
             # rev-match through the ratio change, and in a power-on downshift until the oncoming grips
             return Commands(offgoing, oncoming, limit_nm, Intervention.DOWNSHIFT_BLIP, new_sync_rpm)
         return Commands(offgoing, oncoming, limit_nm, Intervention.NONE, 0.0)
+
+
+def lockup_command(closed: bool, *, allowed: bool, shifting: bool, turbine_rpm: float, open_rpm: float,
+                   close_rpm: float) -> bool:
+    """The converter lock-up command: open when not allowed or at low turbine speed (even mid-shift),
+    close above `close_rpm`, never in the middle of a shift."""
+    if not allowed or (closed and turbine_rpm < open_rpm):
+        return False
+    if shifting:
+        return closed
+    return closed or turbine_rpm >= close_rpm

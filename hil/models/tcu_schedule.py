@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import itertools
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from hil.config.schema import Strict
 from hil.config.units import OutputRpm, PedalPct
@@ -19,7 +19,7 @@ _RATIOS = (5.000, 3.200, 2.143, 1.720, 1.313, 1.000, 0.823, 0.640)  # default [h
 # Engine speed the default maps aim for at each pedal breakpoint: upshift from gear g (engine in g),
 # downshift from g+1 to g (engine in g+1). The rows below are these divided by the gear ratio.
 _UP_ENGINE_RPM = (1900.0, 2500.0, 3500.0, 4800.0, 6300.0)
-_DOWN_ENGINE_RPM = (1000.0, 1300.0, 1800.0, 2600.0, 3600.0)
+_DOWN_ENGINE_RPM = (850.0, 1200.0, 1800.0, 2600.0, 3600.0)
 
 
 def _default_rows(engine_rpm: tuple[float, ...], upper: bool) -> tuple[tuple[float, ...], ...]:
@@ -59,7 +59,10 @@ class ShiftMapCalibration(Strict):
     pedal_pct: tuple[PedalPct, ...] = _PEDAL_PCT
     upshift_output_rpm: tuple[tuple[OutputRpm, ...], ...] = _default_rows(_UP_ENGINE_RPM, upper=False)
     downshift_output_rpm: tuple[tuple[OutputRpm, ...], ...] = _default_rows(_DOWN_ENGINE_RPM, upper=True)
-    min_hysteresis_output_rpm: float = Field(default=40.0, ge=1, le=5000)
+    # the hunting rule (docs/gearbox.md#automatic-schedule-d): the g+1 -> g line sits at least this
+    # far (engine speed in g+1) under where the g -> g+1 line lands, up x i(g+1)/i(g); checked
+    # against [hardware]'s ratios at load
+    min_hysteresis_rpm: float = Field(default=300.0, ge=300, le=3000)
 
     @field_validator("pedal_pct")
     @classmethod
@@ -91,16 +94,19 @@ class ShiftMapCalibration(Strict):
             raise ValueError(f"{len(v)} rows, upshift_output_rpm has {len(up)} (one per gear pair)")
         return v
 
-    @model_validator(mode="after")
-    def _hysteresis(self) -> ShiftMapCalibration:
-        gap = self.min_hysteresis_output_rpm
+    def hysteresis_problem(self, ratios: tuple[float, ...]) -> tuple[str, str] | None:
+        """(key, reason) where a down line sits closer than `min_hysteresis_rpm` (engine speed in the
+        higher gear) under its up line's landing speed, or None."""
+        gap = self.min_hysteresis_rpm
         for g, (up, down) in enumerate(zip(self.upshift_output_rpm, self.downshift_output_rpm, strict=True)):
+            upper = ratios[g + 1]
             for p, (u, d) in enumerate(zip(up, down, strict=True)):
-                if d > u - gap:
-                    raise ValueError(
-                        f"downshift_output_rpm[{g}][{p}] = {d:g} must be at least min_hysteresis_output_rpm "
-                        f"({gap:g}) below upshift_output_rpm[{g}][{p}] = {u:g}, or the box hunts")
-        return self
+                if (u - d) * upper < gap:
+                    return (f"tcu.schedule.downshift_output_rpm[{g}][{p}]",
+                            f"{d:g} lands {d * upper:.0f} rpm in gear {g + 2}, {(u - d) * upper:.0f} rpm under where "
+                            f"the upshift at {u:g} lands ({u * upper:.0f} rpm); min_hysteresis_rpm is {gap:g}, "
+                            "or the box hunts")
+        return None
 
     @property
     def pairs(self) -> int:

@@ -51,10 +51,17 @@ def test_upshift_map_that_falls_with_pedal_is_rejected(tmp_path: Path) -> None:
     assert "monotonic" in err.reason
 
 
-def test_downshift_line_above_the_upshift_line_is_rejected(tmp_path: Path) -> None:
-    err = error_for(edited(tmp_path, r"\[344, 469, 656, 938, 1125\]", "[344, 469, 656, 938, 1250]"))
-    assert err.key == "tcu.schedule"
-    assert "hunts" in err.reason and "downshift_output_rpm[0][4]" in err.reason
+def test_downshift_line_too_close_under_the_upshift_landing_is_rejected(tmp_path: Path) -> None:
+    # 1<-2 at full pedal: 1,200 output rpm is 3,840 rpm in 2nd, 192 rpm under where the 1->2 upshift
+    # at 1,260 lands (4,032 rpm): less than the 300-500 rpm the hunting rule asks for
+    err = error_for(edited(tmp_path, r"\[275, 415, 615, 875, 1125\]", "[275, 415, 615, 875, 1200]"))
+    assert err.key == "tcu.schedule.downshift_output_rpm[0][4]"
+    assert "hunts" in err.reason and "192 rpm" in err.reason
+
+
+def test_hysteresis_under_300_rpm_is_refused_whatever_the_maps(tmp_path: Path) -> None:
+    err = error_for(edited(tmp_path, r"^min_hysteresis_rpm = 400\.0", "min_hysteresis_rpm = 250.0"))
+    assert err.key == "tcu.schedule.min_hysteresis_rpm"
 
 
 def test_map_rows_must_match_the_hardware_gear_count(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 
 import pytest
@@ -39,6 +40,7 @@ class Drive:
         self.tcu = Tcu(cal or TcuCalibration(), HW)
         self.t = 0
         self.gears: list[int] = []
+        self.shift_started: list[int] = []  # step indexes where a shift began
 
     def turbine_rpm(self, i: TcuInputs) -> float:
         s = self.tcu.shift
@@ -49,7 +51,10 @@ class Drive:
 
     def run(self, ms: int, i: TcuInputs) -> None:
         for _ in range(ms // 10):
+            idle = self.tcu.shift is None
             out = self.tcu.step(self.t, dataclasses.replace(i, turbine_rpm=self.turbine_rpm(i)))
+            if idle and self.tcu.shift is not None:
+                self.shift_started.append(len(self.gears))
             self.gears.append(out.gear_actual)
             self.t += 10 * MS
 
@@ -69,6 +74,26 @@ def test_speed_wobbling_just_over_the_upshift_line_shifts_once() -> None:
     assert d.shifts() == 1
 
 
+def shift_steps(d: Drive) -> list[int]:
+    """Indexes of the steps whose gear differs from the step before (a shift ended there)."""
+    return [k for k in range(1, len(d.gears)) if d.gears[k] != d.gears[k - 1]]
+
+
+def test_dwell_holds_every_scheduled_shift_for_the_calibrated_time_after_the_last() -> None:
+    cal = TcuCalibration()
+    d = Drive(cal)
+    d.run(50, inputs(kph_for_output(cal.schedule.upshift_rpm(3, 20.0) * 0.9)))
+    d.tcu.gear = 3
+    d.run(300, inputs(kph_for_output(cal.schedule.upshift_rpm(3, 20.0) + 20)))
+    assert d.tcu.gear == 4
+    t_shift = d.tcu.auto.last_end_ns
+    # at once above the 4->5 line: the next upshift starts min_dwell_ms after the first ended
+    d.run(int(cal.min_dwell_ms) + 500, inputs(kph_for_output(cal.schedule.upshift_rpm(4, 20.0) + 20)))
+    assert d.tcu.gear == 5
+    start = d.shift_started[-1] * 10 * MS  # step k runs at k x 10 ms
+    assert start - t_shift == pytest.approx(cal.min_dwell_ms * MS, abs=10 * MS)
+
+
 def test_dwell_holds_a_reversal_after_a_shift_for_the_calibrated_time() -> None:
     cal = TcuCalibration()
     d = Drive(cal)
@@ -78,12 +103,29 @@ def test_dwell_holds_a_reversal_after_a_shift_for_the_calibrated_time() -> None:
     d.tcu.gear = 3
     d.run(300, inputs(kph_for_output(up + 20)))
     assert d.tcu.gear == 4
-    t_shift = d.tcu.last_end_ns
+    t_shift = d.tcu.auto.last_end_ns
     d.run(500, inputs(kph_for_output(down - 20)))  # under the down line at once
     assert d.tcu.gear == 4
     d.run(1000, inputs(kph_for_output(down - 20)))
     assert d.tcu.gear == 3
-    assert d.tcu.last_end_ns - t_shift >= cal.min_dwell_ms * MS
+    start = d.shift_started[-1] * 10 * MS
+    assert start - t_shift == pytest.approx(cal.min_dwell_ms * MS, abs=10 * MS)
+
+
+def test_a_lift_off_holds_d_upshifts_for_the_calibrated_time_then_one_at_a_time() -> None:
+    cal = TcuCalibration()
+    d = Drive(cal)
+    d.run(50, inputs(kph_for_output(cal.schedule.upshift_rpm(5, 60.0) * 0.9), pedal=60.0))
+    d.tcu.gear = 5
+    d.run(3000, inputs(kph_for_output(cal.schedule.upshift_rpm(5, 60.0) * 0.9), pedal=60.0))  # dwell over
+    assert d.tcu.gear == 5
+    lift_step = len(d.gears)
+    # the driver lifts at a speed above every closed-throttle upshift line up to 8th
+    d.run(6000, inputs(kph_for_output(cal.schedule.upshift_rpm(7, 0.0) + 50), pedal=0.0))
+    starts = [k - lift_step for k in d.shift_started if k >= lift_step]
+    assert starts[0] * 10 == pytest.approx(cal.liftoff_hold_ms, abs=10)
+    assert d.gears[-1] == 8
+    assert all(b - a >= cal.min_dwell_ms / 10 for a, b in itertools.pairwise(shift_steps(d)[-3:]))
 
 
 def test_power_on_threshold_decides_the_shift_kind() -> None:
@@ -197,3 +239,34 @@ def test_upshift_is_triggered_early_by_the_speed_gained_over_the_dead_time() -> 
     early, late = triggers
     assert late > d.tcu.cal.schedule.upshift_rpm(1, 100.0)
     assert late - early == pytest.approx(1000 * 0.09, abs=25)  # rally dead time: 20 + 40 + 30 ms
+
+
+def test_holding_the_minus_paddle_drops_to_the_lowest_gear_allowed_in_one_shift() -> None:
+    cal = TcuCalibration()
+    kph = 90.0
+    d = Drive(cal)
+    d.run(50, inputs(kph, selector=Selector.M))
+    d.tcu.gear = 6
+    lowest = next(g for g in range(1, 9) if d.tcu.engine_rpm_in(g) <= cal.max_downshift_rpm)
+    assert lowest < 5  # the first press takes 6->5; the hold goes further
+    edge = len(d.gears)
+    d.run(1500, inputs(kph, selector=Selector.M, paddle_down=True))
+    assert d.gears[-1] == lowest
+    assert [d.gears[k] for k in shift_steps(d) if k > edge] == [5, lowest]
+    assert (d.shift_started[-1] - edge) * 10 == pytest.approx(cal.paddle_hold_down_ms, abs=10)
+    assert d.tcu.engine_rpm_in(lowest - 1) > cal.max_downshift_rpm  # one lower would over-rev
+
+
+def test_anti_stall_in_m_downshifts_when_the_engine_falls_under_the_calibrated_speed() -> None:
+    cal = TcuCalibration()
+    d = Drive(cal)
+    kph = 40.0
+    d.run(50, inputs(kph, selector=Selector.M, pedal=0.0))
+    d.tcu.gear = 4
+    rpm_at_step = []
+    while d.tcu.gear == 4 and d.tcu.shift is None and kph > 1.0:
+        kph -= 0.05  # about 1.4 m/s²: 1 rpm of engine speed per 10 ms step in 4th
+        d.run(10, inputs(kph, selector=Selector.M, pedal=0.0))
+        rpm_at_step.append(d.tcu.engine_rpm_in(4))
+    assert d.tcu.shift is not None and d.tcu.shift.to_gear == 3
+    assert rpm_at_step[-1] < cal.anti_stall_rpm <= rpm_at_step[-2]
