@@ -1,5 +1,6 @@
-"""A streaming judge per expectation scope (segments: hil/stage/segments.py): frames and events go in as the run makes them, a
-verdict comes out at the end, and nothing of the trace is held beyond what a check still needs.
+"""A streaming judge per expectation scope (segments: hil/stage/segments.py): frames and events go
+in as the run makes them, a verdict comes out at the end, and nothing of the trace is held beyond
+what a check still needs.
 
 Signals are sampled and held: at each instant a frame of a message the check reads arrives, the
 condition sees the latest value of every signal it names (instants before every named message has
