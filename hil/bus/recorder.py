@@ -17,9 +17,10 @@ import can
 from can.util import channel2int
 
 from hil import extras
+from hil.bus.logwriter import FastCanutilsLogWriter
 from hil.errors import ConfigError, ResultsError
 
-TEXT_FORMATS = {".asc": can.ASCWriter, ".csv": can.CSVWriter, ".log": can.CanutilsLogWriter,
+TEXT_FORMATS = {".asc": can.ASCWriter, ".csv": can.CSVWriter, ".log": FastCanutilsLogWriter,
                 ".trc": can.TRCWriter, ".txt": can.Printer}
 FORMATS = {*TEXT_FORMATS, ".blf", ".mf4"}
 _FLUSH_CHARS = 16_384  # a few hundred frames: what a SIGKILL can cost at most

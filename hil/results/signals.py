@@ -24,6 +24,7 @@ from hil.bus.codec import MessageSpec, Signals
 from hil.bus.recorder import LineFile
 from hil.errors import ResultsError
 from hil.results import trace_schema as ts
+from hil.results.trace_rows import RowFn, row_function
 
 TRACE_DIR = "trace"
 SCHEMA_FILE = "schema.json"
@@ -41,9 +42,11 @@ class _Table:
     parquet: Any  # pyarrow.parquet.ParquetWriter, None without the [parquet] extra
     schema: Any
     group: ts.RowGroup = field(init=False)  # the next Parquet row group
+    row: RowFn = field(init=False)  # a frame's cells and CSV fields
 
     def __post_init__(self) -> None:
-        self.group = ts.RowGroup(len(self.columns))
+        self.group = ts.RowGroup()
+        self.row = row_function(self.columns)
 
     @property
     def parquet_path(self) -> Path:
@@ -71,8 +74,8 @@ class SignalTraceWriter:
         table = self._tables.get(spec.name)
         if table is None:
             table = self._open(spec)
-        row = ts.cells(sig, table.columns)
-        table.csv_writer.writerow(ts.csv_row(t_ns, sent_here, row))
+        row, texts = table.row(sig)
+        table.csv_writer.writerow([str(t_ns), "true" if sent_here else "false", *texts])
         self.frames += 1
         if table.parquet is not None:
             table.group.add(t_ns, sent_here, row)
@@ -121,7 +124,7 @@ class SignalTraceWriter:
         group = table.group
         if not len(group) or table.parquet is None:
             return
-        table.group = ts.RowGroup(len(table.columns))
+        table.group = ts.RowGroup()
         try:
             table.parquet.write_table(ts.arrow_batch(group, table.columns, table.schema))
         except OSError as exc:

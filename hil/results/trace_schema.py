@@ -113,26 +113,25 @@ def cells(sig: Signals, cols: Sequence[Column]) -> list[Cell]:
     return [c.cell(sig.get(c.name)) for c in cols]
 
 
-def csv_row(t_ns: int, sent_here: bool, row: Sequence[Cell]) -> list[str]:
-    return [str(t_ns), csv_text(sent_here), *map(csv_text, row)]
-
-
 class RowGroup:
-    """The rows of the next Parquet row group, kept column by column: cells (small, mostly shared
-    objects) rather than the frames' signal dictionaries, which a long run cannot afford to hold."""
+    """The rows of the next Parquet row group: each frame's cells (small, mostly shared objects)
+    rather than its signal dictionary, which a long run cannot afford to hold."""
 
-    __slots__ = ("cells", "sent", "t_ns")
+    __slots__ = ("rows", "sent", "t_ns")
 
-    def __init__(self, width: int) -> None:
+    def __init__(self) -> None:
         self.t_ns: list[int] = []
         self.sent: list[bool] = []
-        self.cells: list[list[Cell]] = [[] for _ in range(width)]
+        self.rows: list[Sequence[Cell]] = []
 
     def add(self, t_ns: int, sent_here: bool, row: Sequence[Cell]) -> None:
         self.t_ns.append(t_ns)
         self.sent.append(sent_here)
-        for column, cell in zip(self.cells, row, strict=True):
-            column.append(cell)
+        self.rows.append(row)
+
+    def columns(self, width: int) -> list[Sequence[Cell]]:
+        """The cells column by column."""
+        return list(zip(*self.rows, strict=True)) if self.rows else [() for _ in range(width)]
 
     def __len__(self) -> int:
         return len(self.t_ns)
@@ -178,7 +177,7 @@ def arrow_batch(group: RowGroup, cols: Sequence[Column], schema: Any) -> Any:
     import pyarrow as pa  # noqa: PLC0415 - optional dependency
 
     arrays = [pa.array(group.t_ns, pa.duration("ns")), pa.array(group.sent, pa.bool_())]
-    for c, cells in zip(cols, group.cells, strict=True):
+    for c, cells in zip(cols, group.columns(len(cols)), strict=True):
         if c.kind is Kind.ENUM:
             names = [name for _, name in sorted(c.values.items())]
             names += sorted({x for x in cells if isinstance(x, str)} - set(names))  # values outside the table
