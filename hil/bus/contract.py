@@ -42,7 +42,9 @@ MESSAGES: dict[str, tuple[str, int | None, bool, dict[str, Need]]] = {
     "ECM_Engine": ("ECM", 10, True, {
         "EngineSpeed": Need(0, 9000), "EngineTorque": Need(-500, 1000), "EngineTorqueMax": Need(0, 1000),
         "TorqueInterventionActive": FLAG, "EngineStalled": FLAG}),
-    "ECM_TurbineSpeed": ("ECM", 10, True, {"TurbineSpeed": Need(0, 9000)}),
+    # what the plant simulates that is not on this bus in a car: the turbine speed sensor (wired to
+    # the TCU) and the true speed over ground (for analysis; the ABS's VehicleSpeed is an estimate)
+    "ECM_PlantSensors": ("ECM", 10, True, {"TurbineSpeed": Need(0, 9000), "TrueVehicleSpeed": WHEEL_KPH}),
     "ABS_WheelSpeeds": ("ABS", 10, True, {
         "WheelSpeedFL": WHEEL_KPH, "WheelSpeedFR": WHEEL_KPH, "WheelSpeedRL": WHEEL_KPH,
         "WheelSpeedRR": WHEEL_KPH, "VehicleSpeed": WHEEL_KPH}),

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from hil.config.schema import Strict
+from hil.models.driveline import DrivelineCalibration, converter_torque_ratio
 from hil.models.enums import CentreMode
 from hil.models.hardware import HardwareCalibration
 
@@ -89,6 +90,9 @@ class DcuInputs:
     vehicle_kph: float
     engine_torque_nm: float  # 0 when ECM is lost
     gear: int  # TCU_Status.GearActual (0 N, 1..8, 9 R, 10 P)
+    engine_rpm: float = 0.0
+    turbine_rpm: float | None = None  # None: unknown (the converter counts as coupled)
+    lockup: bool = True  # TCU_Status.ConverterLockup
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,9 +149,11 @@ def _lsd_lock(cal: LsdCalibration, axle_in_nm: float) -> float:
 
 
 class Dcu:
-    def __init__(self, cal: DcuCalibration, hw: HardwareCalibration) -> None:
+    def __init__(self, cal: DcuCalibration, hw: HardwareCalibration,
+                 driveline: DrivelineCalibration | None = None) -> None:
         self.cal = cal
         self.hw = hw
+        self.driveline = driveline or DrivelineCalibration()  # the converter's torque ratio
         c = cal.centre
         self._centre_pi = _Pi(c.kp_nm_per_kph, c.ki_nm_per_kph_s, c.integral_max_nm)
         self._active = {
@@ -162,10 +168,13 @@ class Dcu:
         self.mode = CentreMode.AUTO
 
 
-    def set_calibration(self, section: DcuCalibration | HardwareCalibration) -> None:
+    def set_calibration(self, section: DcuCalibration | HardwareCalibration | DrivelineCalibration) -> None:
         """A live calibration write: new gains and limits; integrators and lock torques kept."""
         if isinstance(section, HardwareCalibration):
             self.hw = section
+            return
+        if isinstance(section, DrivelineCalibration):
+            self.driveline = section
             return
         self.cal = section
         c, pi = section.centre, self._centre_pi
@@ -247,8 +256,16 @@ class Dcu:
 
     # ---- axle diffs ----------------------------------------------------------------------
 
+    def _converter_ratio(self, inputs: DcuInputs) -> float:
+        """The open converter multiplies the engine's torque (up to ~1.9 at stall): an LSD sees it."""
+        d = self.driveline
+        if inputs.lockup or inputs.turbine_rpm is None or inputs.engine_rpm <= 1.0 or inputs.engine_torque_nm <= 0.0:
+            return 1.0
+        return converter_torque_ratio(inputs.turbine_rpm / inputs.engine_rpm, d.converter_stall_torque_ratio,
+                                      d.converter_coupling_speed_ratio)
+
     def _axle_input_torque(self, inputs: DcuInputs) -> float:
-        """Engine torque x gear x final drive, half to each axle (signed: < 0 is coast)."""
+        """Engine torque x converter x gear x final drive, half to each axle (signed: < 0 is coast)."""
         hw = self.hw
         if 1 <= inputs.gear <= hw.gear_count:
             ratio = hw.gear_ratios[inputs.gear - 1]
@@ -256,7 +273,8 @@ class Dcu:
             ratio = hw.reverse_ratio
         else:
             return 0.0
-        return inputs.engine_torque_nm * ratio * hw.transfer_high_ratio * hw.final_drive * CENTRE_FRONT_SHARE
+        torque = inputs.engine_torque_nm * self._converter_ratio(inputs)
+        return torque * ratio * hw.transfer_high_ratio * hw.final_drive * CENTRE_FRONT_SHARE
 
     def _axle_lock(self, axle: str, axle_in_nm: float, wheels: tuple[float, float] | None, dt_s: float) -> float:
         active = self._active.get(axle)

@@ -44,6 +44,14 @@ class DrivelineInputs:
     rear_lock_nm: float
 
 
+def converter_torque_ratio(speed_ratio: float, stall_tr: float, coupling_sr: float) -> float:
+    """Turbine/pump torque of the open converter at a turbine/pump `speed_ratio`: `stall_tr` at
+    stall, falling linearly to 1.0 at the coupling point, 1.0 above it (docs/gearbox.md#converter-and-lock-up)."""
+    if speed_ratio >= coupling_sr:
+        return 1.0
+    return stall_tr + (1.0 - stall_tr) * max(0.0, speed_ratio) / coupling_sr
+
+
 def gear_ratio(gear: int, hw: HardwareCalibration) -> float:
     """Gearbox input/output speed ratio of `gear` (signed: negative in R; 0 in N and P)."""
     if 1 <= gear <= hw.gear_count:

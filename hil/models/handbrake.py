@@ -40,6 +40,9 @@ class HhbCalibration(Strict):
     lock_within_ms: float = Field(default=600.0, ge=1, le=10000)  # acceptance: lever -> RearAxleLocked at 40 km/h
     speed_cap_kph: float = Field(default=90.0, ge=1, le=300)  # above this vehicle speed pressure is capped...
     capped_pressure_bar: float = Field(default=40.0, ge=0, le=200)  # ...to this
+    # interlocks (docs/handbrake.md#interlocks): under this speed, and in reverse, the lever is a
+    # plain rear brake: no centre opening, no converter opening, no upshift inhibit
+    min_speed_kph: float = Field(default=5.0, ge=0, le=30)
     fault_clear_ms: float = Field(default=100.0, ge=0, le=60000)  # lever at rest with good frames this long
 
     @model_validator(mode="after")
@@ -65,6 +68,7 @@ class HhbInputs:
     rear_wheel_kph: tuple[float, float]  # RL, RR
     vehicle_kph: float
     centre_open: bool  # DCU reports HANDBRAKE_OPEN with the coupling torque released
+    reverse: bool = False  # TCU_Status.GearActual is R
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +97,7 @@ class Hhb:
         self._apply_since = 0
         self._stopped_since: int | None = None
         self._rest_since: int | None = None
+        self._turn = True  # this event is a handbrake turn (not a plain brake under the interlocks)
 
     def step(self, now_ns: int, inputs: HhbInputs) -> HhbOutputs:
         c = self.cal
@@ -113,6 +118,7 @@ class Hhb:
         elif self.state is HhbState.OFF:
             if pulled and inputs.speeds_ok:
                 self.state, self._apply_since = HhbState.APPLYING, now_ns
+                self._turn = inputs.vehicle_kph >= c.min_speed_kph and not inputs.reverse
         elif not pulled:
             if self.state is not HhbState.RELEASING:
                 self.state = HhbState.RELEASING
@@ -123,13 +129,14 @@ class Hhb:
             if self.state is HhbState.RELEASING:  # pulled again mid-release: the centre is still open
                 self.state = HhbState.APPLYING
             lead_over = now_ns - self._apply_since >= c.centre_open_lead_ms * _NS_PER_MS
-            if inputs.centre_open or lead_over or self.pressure_bar > 0.0:
+            if inputs.centre_open or lead_over or self.pressure_bar > 0.0 or not self._turn:
                 target, capped = self._target_pressure(inputs)
                 self._ramp_to(target, dt_s, c.pressure_rise_bar_per_s, c.pressure_fall_bar_per_s)
             self._update_lock(now_ns, inputs)
 
         active = self.state in (HhbState.APPLYING, HhbState.LOCKED, HhbState.RELEASING)
-        holding = active or self.pressure_bar > 0.0  # FAULT keeps the centre open until pressure is gone
+        # FAULT keeps the centre open until pressure is gone; a plain brake (slow, reverse) asks for nothing
+        holding = (active or self.pressure_bar > 0.0) and self._turn
         return HhbOutputs(
             state=self.state,
             fault=self.fault,

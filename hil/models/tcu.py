@@ -47,6 +47,8 @@ class TcuCalibration(Strict):
     anti_stall_rpm: float = Field(default=800.0, ge=100, le=10000)  # M: auto-downshift below this engine speed
     upshift_cut_pct: float = Field(default=20.0, ge=0, le=100)  # inertia-phase ceiling, % of torque
     min_dwell_ms: float = Field(default=1000.0, ge=0, le=60000)  # D: no scheduled shift sooner after a shift
+    hunt_window_ms: float = Field(default=5000.0, ge=0, le=60000)  # D: down again this soon after an up...
+    hunt_hold_ms: float = Field(default=15000.0, ge=0, le=600000)  # ...holds the lower gear this long
     liftoff_pedal_pct: float = Field(default=15.0, ge=0, le=100)  # a pedal falling from above this to off...
     liftoff_hold_ms: float = Field(default=1500.0, ge=0, le=60000)  # ...holds D's upshifts this long (E)
     paddle_hold_down_ms: float = Field(default=600.0, ge=100, le=10000)  # - held: the lowest gear allowed
@@ -76,7 +78,8 @@ class TcuCalibration(Strict):
         """The values the self-made decisions use (hil.models.tcu_auto)."""
         return AutoCalibration(
             self.schedule, self.power_on_pedal_pct, self.min_upshift_rpm, self.max_downshift_rpm, self.limiter_rpm,
-            self.limiter_upshift_gears, self.anti_stall_rpm, self.min_dwell_ms, self.liftoff_pedal_pct,
+            self.limiter_upshift_gears, self.anti_stall_rpm, self.min_dwell_ms, self.hunt_window_ms,
+            self.hunt_hold_ms, self.liftoff_pedal_pct,
             self.liftoff_hold_ms, self.kickdown_pedal_pct, self.kickdown_max_rpm, self.kickdown_max_steps)
 
     def hardware_problem(self, hw: HardwareCalibration) -> tuple[str, str] | None:
@@ -349,7 +352,7 @@ class Tcu:
             return None
         self.hydraulics.shift_done(now_ns, s, self._torque_at_request_nm)
         self.gear, self.shift = s.to_gear, None
-        self.auto.shift_done(now_ns, 1 if s.up else -1)
+        self.auto.shift_done(now_ns, s.from_gear, s.to_gear, s.trigger, self._auto_cal)
         self.counter = (self.counter + 1) % 256
         return s.event(now_ns, self.counter)
 

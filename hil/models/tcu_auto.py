@@ -3,9 +3,9 @@ and in M the limiter upshift and the anti-stall downshift (docs/gearbox.md#autom
 
 A calm D: every scheduled shift waits `min_dwell_ms` after the last shift ended (a reversal
 waits as long), no upshift follows a lift-off for `liftoff_hold_ms` (the driver is braking for a
-corner, not cruising), and the maps' hysteresis is checked against the ratios at load. The
-protections bypass both: an upshift before the engine reaches the limiter, an anti-stall
-downshift, a kickdown.
+corner, not cruising), a gear the box hunted out of and back into is held for `hunt_hold_ms`,
+and the maps' hysteresis is checked against the ratios at load. The protections bypass them
+all: an upshift before the engine reaches the limiter, an anti-stall downshift, a kickdown.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ class AutoCalibration:
     limiter_upshift_gears: tuple[int, ...]
     anti_stall_rpm: float
     min_dwell_ms: float
+    hunt_window_ms: float
+    hunt_hold_ms: float
     liftoff_pedal_pct: float
     liftoff_hold_ms: float
     kickdown_pedal_pct: float
@@ -61,8 +63,20 @@ class AutoShift:
         self.last_direction = 0
         self.liftoff_ns = _LONG_AGO_NS  # the pedal last fell from above liftoff_pedal_pct to off
         self._prev_pedal = 0.0
+        self._last_up: tuple[int, int] = (0, _LONG_AGO_NS)  # (from gear, end time) of the last upshift
+        self.held_until_ns: dict[int, int] = {}  # gear -> no scheduled upshift out of it before
 
-    def shift_done(self, now_ns: int, direction: int) -> None:
+    def shift_done(self, now_ns: int, from_gear: int, to_gear: int, trigger: Trigger, c: AutoCalibration) -> None:
+        """A shift ended. A downshift back into the gear the last upshift left, soon after it, is a
+        hunt: the schedule then stays in that gear for `hunt_hold_ms` (the load is too much for the
+        gear above, as on a soft-sand climb)."""
+        direction = 1 if to_gear > from_gear else -1
+        if direction > 0:
+            self._last_up = (from_gear, now_ns)
+        elif trigger is Trigger.SCHEDULE:  # the schedule's own reversal (not the driver's paddle)
+            gear, at_ns = self._last_up
+            if to_gear <= gear < from_gear and now_ns - at_ns <= int(c.hunt_window_ms * _NS_PER_MS):
+                self.held_until_ns[to_gear] = now_ns + int(c.hunt_hold_ms * _NS_PER_MS)
         self.last_end_ns, self.last_direction = now_ns, direction
 
     def pedal(self, now_ns: int, pedal_pct: float, c: AutoCalibration) -> float:
@@ -85,12 +99,13 @@ class AutoShift:
                     return k, Trigger.KICKDOWN
         settled = a.now_ns - self.last_end_ns >= int(c.min_dwell_ms * _NS_PER_MS)
         lifted = a.now_ns - self.liftoff_ns < int(c.liftoff_hold_ms * _NS_PER_MS)
+        hunting = a.now_ns < self.held_until_ns.get(g, _LONG_AGO_NS)
         sched = c.schedule
         lugs = g < a.top and rpm_in(g + 1) < c.min_upshift_rpm  # e.g. a wheelspin burst
         if g < a.top and a.output_rpm + a.upshift_lead_rpm > sched.upshift_rpm(g, a.pedal_pct) \
                 and not a.upshift_inhibit and not lugs:
             overspeed = rpm_in(g) >= c.max_downshift_rpm  # past the map's top: do not wait to the limiter
-            if overspeed or (settled and not lifted):
+            if overspeed or (settled and not lifted and not hunting):
                 return g + 1, Trigger.SCHEDULE
             return None
         k = g

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from hil.config.schema import Strict
+from hil.models.abs import AbsCalibration, TractionCalibration
 from hil.models.world import SURFACES
 
 
@@ -51,7 +52,12 @@ class VehicleCalibration(Strict):
     traction_gain_nm_per_kph: float = Field(default=40.0, ge=0, le=1000)
     traction_floor: float = Field(default=0.3, ge=0, le=1)  # TC never asks for less than this x full load
     traction_recover_nm_per_s: float = Field(default=8000.0, ge=1, le=1000000)
+    abs: AbsCalibration = AbsCalibration()  # anti-lock brakes and the reference speed ([vehicle.abs])
     surfaces: dict[str, SurfaceCalibration] = Field(default_factory=_surfaces)
+
+    def traction(self) -> TractionCalibration:
+        return TractionCalibration(self.traction_slip_target, self.traction_slip_offset_kph,
+                                   self.traction_gain_nm_per_kph, self.traction_floor, self.traction_recover_nm_per_s)
 
     @model_validator(mode="after")
     def _all_surfaces(self) -> VehicleCalibration:

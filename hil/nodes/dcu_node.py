@@ -18,7 +18,7 @@ class DcuNode:
     name = "DCU"
     nodes: tuple[str, ...] = ("DCU",)
     period_ns = PERIOD_NS
-    accepts = frozenset({"dcu", "hardware"})
+    accepts = frozenset({"dcu", "hardware", "driveline"})
 
     def __init__(self, model: Dcu, calibration_hash32: int) -> None:
         self.model = model
@@ -27,6 +27,7 @@ class DcuNode:
     def apply_calibration(self, values: CalibrationSet) -> None:
         self.model.set_calibration(values.dcu)
         self.model.set_calibration(values.hardware)
+        self.model.set_calibration(values.driveline)
 
     def step(self, now_ns: int, rx: RxView) -> Tx:
         drv, hhb = rx.signals("DRV_Controls"), rx.signals("HHB_Status")
@@ -43,6 +44,9 @@ class DcuNode:
             vehicle_kph=abs_["VehicleSpeed"] if abs_ok else 0.0,
             engine_torque_nm=ecm["EngineTorque"] if not rx.timed_out("ECM_Engine") else 0.0,
             gear=int(tcu["GearActual"]) if not rx.timed_out("TCU_Status") else 0,
+            engine_rpm=ecm["EngineSpeed"],
+            turbine_rpm=None if rx.timed_out("ECM_PlantSensors") else rx.signals("ECM_PlantSensors")["TurbineSpeed"],
+            lockup=rx.timed_out("TCU_Status") or tcu["ConverterLockup"] >= 0.5,
         ))
         return Tx(cyclic={
             "DCU_Status": {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hil.bus.e2e import E2EStatus
-from hil.models.enums import CentreMode
+from hil.models.enums import CentreMode, Gear
 from hil.models.handbrake import Hhb, HhbInputs
 from hil.nodes.identity import identity_signals
 from hil.runtime.node import RxView, Tx
@@ -48,6 +48,7 @@ class HhbNode:
             rear_wheel_kph=(abs_["WheelSpeedRL"], abs_["WheelSpeedRR"]),
             vehicle_kph=abs_["VehicleSpeed"],
             centre_open=centre_open,
+            reverse=not rx.timed_out("TCU_Status") and int(rx.signals("TCU_Status")["GearActual"]) == Gear.R,
         ))
         return Tx(cyclic={
             "HHB_Status": {

@@ -1,9 +1,11 @@
-"""ECM + ABS nodes: the plant (sub-stepped inside each 10 ms step) reading TCU, HHB, DCU and DRV frames."""
+"""ECM + ABS nodes: the plant (sub-stepped inside each 10 ms step) and the ABS/ESC unit, reading
+TCU, HHB, DCU and DRV frames."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from hil.models.abs import Abs, AbsInputs, AbsOutputs
 from hil.models.driveline import DrivelineInputs
 from hil.models.enums import NO_TORQUE_LIMIT_NM, Intervention
 from hil.models.plant import Plant, PlantInputs
@@ -25,10 +27,13 @@ class PlantNode:
     def __init__(self, model: Plant, stage: StageSource) -> None:
         self.model = model
         self.stage = stage
+        self.abs = Abs(model.vcal.abs, model.vcal.traction())  # the ABS/ESC unit, on the plant's wheels
+        self._abs_out: AbsOutputs | None = None  # its commands for the next plant step
 
     def apply_calibration(self, values: CalibrationSet) -> None:
         for section in (values.engine, values.driveline, values.vehicle, values.hardware):
             self.model.set_calibration(section)
+        self.abs.set_calibration(values.vehicle.abs, values.vehicle.traction())
 
     def step(self, now_ns: int, rx: RxView) -> Tx:
         drv = rx.signals("DRV_Controls")
@@ -55,17 +60,25 @@ class PlantNode:
             front_lock_nm=dcu["FrontDiffLockTorque"] if dcu_ok else 0.0,
             rear_lock_nm=dcu["RearDiffLockTorque"] if dcu_ok else 0.0,
         )
+        brake_bar = drv["BrakePressure"] if drv_ok else 0.0
+        handbrake_bar = hhb["RearBrakePressure"] if not rx.timed_out("HHB_Status") else 0.0
+        esc = self._abs_out
+        tcu_limit = req["TorqueLimitRequest"] if req_ok else NO_TORQUE_LIMIT_NM
         out = self.model.step(now_ns, PlantInputs(
             accel_pct=drv["AccelPedal"] if drv_ok else 0.0,
-            brake_bar=drv["BrakePressure"] if drv_ok else 0.0,
-            rear_brake_bar=hhb["RearBrakePressure"] if not rx.timed_out("HHB_Status") else 0.0,
+            front_brake_bar=esc.front_brake_bar if esc is not None else brake_bar,
+            rear_brake_bar=esc.rear_brake_bar if esc is not None else brake_bar,
+            handbrake_bar=handbrake_bar,
             driveline=driveline,
-            torque_limit_nm=req["TorqueLimitRequest"] if req_ok else NO_TORQUE_LIMIT_NM,
+            torque_limit_nm=min(tcu_limit, esc.torque_limit_nm) if esc is not None else tcu_limit,
             intervention=int(req["InterventionType"]) if req_ok else Intervention.NONE,
             blip_target_rpm=req["BlipTargetSpeed"] if req_ok else 0.0,
             grade_pct=self.stage.value("grade_pct", now_ns),
             surfaces=self.stage.surface(now_ns),
         ))
+        # the ABS/ESC unit reads its wheel sensors now; its valves act on the next step
+        self._abs_out = self.abs.step(now_ns, AbsInputs(out.wheel_kph, brake_bar, handbrake_bar > 0.5,
+                                                        out.engine_torque_max_nm, out.accel_mps2))
         fl, fr, rl, rr = out.wheel_kph
         return Tx(cyclic={
             "ECM_Engine": {
@@ -75,10 +88,11 @@ class PlantNode:
                 "TorqueInterventionActive": float(out.intervention_active),
                 "EngineStalled": float(out.stalled),
             },
-            "ECM_TurbineSpeed": {"TurbineSpeed": min(out.turbine_rpm, 16383.0)},
+            "ECM_PlantSensors": {"TurbineSpeed": min(out.turbine_rpm, 16383.0),
+                                 "TrueVehicleSpeed": min(abs(out.vehicle_kph), 255.9375)},
             "ABS_WheelSpeeds": {
                 "WheelSpeedFL": min(fl, 255.75), "WheelSpeedFR": min(fr, 255.75),
                 "WheelSpeedRL": min(rl, 255.75), "WheelSpeedRR": min(rr, 255.75),
-                "VehicleSpeed": min(abs(out.vehicle_kph), 255.9375),
+                "VehicleSpeed": min(self._abs_out.reference_kph, 255.9375),
             },
         })

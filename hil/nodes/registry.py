@@ -30,5 +30,5 @@ def build_nodes(emulate: frozenset[str], cal: Calibration, stage: StageSource) -
     if "HHB" in emulate:
         out.append(HhbNode(Hhb(c.hhb), cal.hash32))
     if "DCU" in emulate:
-        out.append(DcuNode(Dcu(c.dcu, c.hardware), cal.hash32))
+        out.append(DcuNode(Dcu(c.dcu, c.hardware, c.driveline), cal.hash32))
     return out

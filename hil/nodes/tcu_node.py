@@ -47,7 +47,7 @@ class TcuNode:
             wheels_ok=not rx.timed_out("ABS_WheelSpeeds"),
             converter_open_request=hhb_ok and hhb["ConverterOpenRequest"] >= 0.5,
             upshift_inhibit=hhb_ok and hhb["UpshiftInhibitRequest"] >= 0.5,
-            turbine_rpm=None if rx.timed_out("ECM_TurbineSpeed") else rx.signals("ECM_TurbineSpeed")["TurbineSpeed"],
+            turbine_rpm=None if rx.timed_out("ECM_PlantSensors") else rx.signals("ECM_PlantSensors")["TurbineSpeed"],
         ))
         return to_tx(out, self.identity)
 

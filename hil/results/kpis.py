@@ -19,6 +19,9 @@ Kpis = dict[str, float]
 KPI_SCHEMA = 1
 DEFAULT_LIMITER_RPM = 7000.0
 DEFAULT_LIMITER_BAND_RPM = 50.0
+LAUNCH_PEDAL_PCT = 20.0  # 0-100 km/h counts from the pedal passing this with the brake off...
+LAUNCH_BRAKE_BAR = 1.0
+LAUNCH_MAX_KPH = 5.0  # ...while the car is still (nearly) at rest
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +48,11 @@ class SignalStats:
     t_0_100_s: float | None = None
     reject_reasons: tuple[str, ...] = ()
     _ecm_prev: tuple[int, bool] | None = None
-    _abs_prev: tuple[int, float] | None = None
-    _moving_since_ns: int | None = None
+    _speed_prev: tuple[int, float] | None = None
+    _truth_seen: bool = False  # the plant's true speed is on the bus: it beats the ABS estimate
+    _launch_ns: int | None = None  # the launch: the pedal pressed (brake off) from rest
+    _pedal: tuple[float, float] = (0.0, 0.0)  # (AccelPedal %, BrakePressure bar), latest
+    _speed_kph: float = 0.0
 
     def __call__(self, t_ns: int, spec: MessageSpec, sig: Signals, sent_here: bool) -> None:
         if self.first_ns is None:
@@ -61,24 +67,42 @@ class SignalStats:
                 self.limiter_ns += t_ns - self._ecm_prev[0]
             s = self.settings
             self._ecm_prev = (t_ns, rpm >= s.limiter_rpm - s.limiter_band_rpm)
-        elif name == "ABS_WheelSpeeds":
-            v = sig["VehicleSpeed"]
-            self.max_speed_kph = max(self.max_speed_kph, v)
-            if self._abs_prev is not None:
-                self.distance_m += self._abs_prev[1] / 3.6 * (t_ns - self._abs_prev[0]) / 1e9
-            self._abs_prev = (t_ns, v)
-            if v < 0.5:
-                self._moving_since_ns = None
-            elif self._moving_since_ns is None:
-                self._moving_since_ns = t_ns
-            if v >= 100.0 and self.t_0_100_s is None and self._moving_since_ns is not None:
-                self.t_0_100_s = (t_ns - self._moving_since_ns) / 1e9
+        elif name == "ECM_PlantSensors" and "TrueVehicleSpeed" in sig:
+            self._truth_seen = True
+            self._speed(t_ns, sig["TrueVehicleSpeed"])
+        elif name == "ABS_WheelSpeeds" and not self._truth_seen:
+            self._speed(t_ns, sig["VehicleSpeed"])
+        elif name == "DRV_Controls":
+            self._pedal = (sig["AccelPedal"], sig["BrakePressure"])
+            self._watch_launch(t_ns)
         elif name == "TCU_Status":
             oil = sig["OilTemp"]
             self.max_oil_degc = oil if self.max_oil_degc is None else max(self.max_oil_degc, oil)
             if not self.reject_reasons:
                 table = spec.choices.get("ShiftRejectReason", {})
                 self.reject_reasons = tuple(v for _, v in sorted(table.items()) if v != "NONE")
+
+    def _speed(self, t_ns: int, v: float) -> None:
+        self._speed_kph = v
+        self.max_speed_kph = max(self.max_speed_kph, v)
+        if self._speed_prev is not None:
+            self.distance_m += self._speed_prev[1] / 3.6 * (t_ns - self._speed_prev[0]) / 1e9
+        self._speed_prev = (t_ns, v)
+        self._watch_launch(t_ns)
+        if v >= 100.0 and self.t_0_100_s is None and self._launch_ns is not None:
+            self.t_0_100_s = (t_ns - self._launch_ns) / 1e9
+
+    def _watch_launch(self, t_ns: int) -> None:
+        """From rest, the launch is the instant the pedal is pressed with the brake off (a
+        launch-control start: the brake release); idle creep before it does not count."""
+        if self._speed_kph >= LAUNCH_MAX_KPH:
+            return
+        accel, brake = self._pedal
+        if accel >= LAUNCH_PEDAL_PCT and brake < LAUNCH_BRAKE_BAR:
+            if self._launch_ns is None:
+                self._launch_ns = t_ns
+        else:
+            self._launch_ns = None
 
 
 def _stats(prefix: str, values: list[float], out: Kpis) -> None:

@@ -69,7 +69,7 @@ class Bench:
         turbine = self.input_rpm()
         rpm = self.engine_rpm if self.engine_rpm is not None else max(IDLE_RPM, turbine)  # converter slips at idle
         self.player.set("ECM_Engine", EngineSpeed=rpm, EngineTorque=self.torque_nm, EngineTorqueMax=750.0)
-        self.player.set("ECM_TurbineSpeed", TurbineSpeed=turbine if self.engine_rpm is None else rpm)
+        self.player.set("ECM_PlantSensors", TurbineSpeed=turbine if self.engine_rpm is None else rpm)
         k = self.kph
         self.player.set("ABS_WheelSpeeds", WheelSpeedFL=k, WheelSpeedFR=k, WheelSpeedRL=k, WheelSpeedRR=k,
                         VehicleSpeed=k)

@@ -7,10 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from hil.config.calibration import load_calibration
 from hil.models.enums import CentreMode
 from hil.results.trace import Trace
 from tests.player import MS, Player, controller_rig
-from tests.support import ROAD
+from tests.support import RALLY, ROAD
 
 # rally [hardware]: 2nd gear 3.2, final drive 4.1, transfer 1.0; 50/50 centre
 AXLE_NM_PER_ENGINE_NM_IN_2ND = 3.2 * 4.1 * 0.5
@@ -20,7 +21,7 @@ def start(player: Player, *, kph: float = 40.0, accel: float = 0.0, engine_nm: f
     player.set("DRV_Controls", HandbrakeLever=0.0, Selector=3.0, AccelPedal=accel)
     player.set("HHB_Status", CentreOpenRequest=0.0)
     player.set("ECM_Engine", EngineSpeed=2500.0, EngineTorque=engine_nm)
-    player.set("TCU_Status", GearActual=2.0, GearTarget=2.0)
+    player.set("TCU_Status", GearActual=2.0, GearTarget=2.0, ConverterLockup=1.0)
     wheels(player, kph, kph, kph, kph)
 
 
@@ -202,3 +203,18 @@ def test_road_car_active_rear_diff_locks_on_a_rear_wheel_speed_difference(road_r
     wheels(player, 40.0, 40.0, 40.0, 40.0)
     player.run_for(200 * MS)
     assert last(trace, "RearDiffLockTorque") < 1500.0
+
+
+def test_lsd_sees_the_open_converters_torque_multiplication(rig: tuple[Player, Trace]) -> None:
+    player, trace = rig
+    player.set("ECM_Engine", EngineTorque=400.0, EngineSpeed=2000.0)
+    player.set("ECM_PlantSensors", TurbineSpeed=0.0)
+    player.set("TCU_Status", ConverterLockup=0.0)  # open, turbine stalled: the torque ratio is the stall one
+    player.run_for(50 * MS)
+    stall = load_calibration(RALLY).values.driveline.converter_stall_torque_ratio
+    axle = 400.0 * stall * AXLE_NM_PER_ENGINE_NM_IN_2ND
+    assert last(trace, "RearDiffLockTorque") == pytest.approx(min(120.0 + 0.5 * axle, 4095.0), abs=1.0)
+    player.set("ECM_PlantSensors", TurbineSpeed=1900.0)  # past the coupling point: no multiplication
+    player.run_for(50 * MS)
+    assert last(trace, "RearDiffLockTorque") == pytest.approx(120.0 + 0.5 * 400.0 * AXLE_NM_PER_ENGINE_NM_IN_2ND,
+                                                              abs=1.0)

@@ -78,12 +78,16 @@ def test_handbrake_pull_locks_the_rear_wheels_within_the_calibrated_time(turn: T
 def test_front_wheels_keep_driving_while_the_rear_axle_is_locked(turn: Trace) -> None:
     t_lever = int(PULL_S * S)
     t_locked = first(turn, "HHB_Status", t_lever, "RearAxleLocked", lambda v: v == 1).t_ns
-    locked = between(turn, "ABS_WheelSpeeds", t_locked + 50 * MS, int((PULL_S + HOLD_S) * S))
-    assert locked
-    for w in locked:
+    frames = [f for f in turn.of("ABS_WheelSpeeds") if t_locked + 50 * MS <= f.t_ns <= int((PULL_S + HOLD_S) * S)]
+    assert frames
+    for f in frames:
+        w = f.signals
         front = (w["WheelSpeedFL"] + w["WheelSpeedFR"]) / 2.0
+        true_kph = at(turn, "ECM_PlantSensors", f.t_ns)["TrueVehicleSpeed"]
         assert front > 25.0
-        assert front >= w["VehicleSpeed"] - 0.5, "front wheels are driven, not dragged by the brake"
+        # the handbrake drags the rears only; a downshift the halved output speed asks for may pull
+        # the fronts a little through its oncoming clutch (engine braking), never lock them
+        assert front >= true_kph - 1.5, "front wheels are driven, not dragged by the brake"
 
 
 def test_engine_never_stalls_through_the_handbrake_turn(turn: Trace) -> None:

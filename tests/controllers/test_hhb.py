@@ -7,9 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from hil.config.calibration import load_calibration
 from hil.models.enums import CentreMode, HhbFault, HhbState
 from hil.results.trace import Trace
 from tests.player import MS, Player, controller_rig
+from tests.support import RALLY
 
 ON, REST = 50.0, 0.0
 
@@ -314,3 +316,29 @@ def test_implausible_lever_mid_event_is_a_fault(rig: tuple[Player, Trace], phase
     player.run_for(20 * MS)
     assert last(trace, "State") == HhbState.FAULT
     assert last(trace, "FaultCode") == HhbFault.LEVER_IMPLAUSIBLE
+
+
+@pytest.mark.parametrize(("kph", "gear"), [(4.0, 1), (20.0, 9)], ids=["under the minimum speed", "in reverse"])
+def test_under_the_interlocks_the_lever_is_a_plain_rear_brake(rig: tuple[Player, Trace], kph: float,
+                                                              gear: int) -> None:
+    player, trace = rig
+    drive(player, kph)
+    player.set("TCU_Status", GearActual=float(gear), GearTarget=float(gear))
+    player.run_for(50 * MS)
+    t0 = player.rig.clock.now_ns()
+    player.set("DRV_Controls", HandbrakeLever=ON)
+    player.run_for(150 * MS)
+    frames = hhb(trace, t0)
+    assert last(trace, "RearBrakePressure") > 0.0  # brakes at once, no wait for the centre
+    assert all(s["CentreOpenRequest"] == 0 and s["ConverterOpenRequest"] == 0 and s["UpshiftInhibitRequest"] == 0
+               for _, s in frames)
+
+
+def test_over_the_minimum_speed_in_a_forward_gear_the_lever_is_a_handbrake_turn(rig: tuple[Player, Trace]) -> None:
+    player, trace = rig
+    drive(player, load_calibration(RALLY).values.hhb.min_speed_kph + 1.0)
+    player.set("TCU_Status", GearActual=2.0, GearTarget=2.0)
+    player.run_for(50 * MS)
+    player.set("DRV_Controls", HandbrakeLever=ON)
+    player.run_for(60 * MS)
+    assert last(trace, "CentreOpenRequest") == 1 and last(trace, "ConverterOpenRequest") == 1

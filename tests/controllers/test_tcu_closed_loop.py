@@ -64,7 +64,7 @@ def test_an_upshift_ends_with_the_engine_at_the_new_gears_speed_not_before() -> 
     for f in trace.of("TCU_ShiftEvent"):
         ev = f.signals
         status = trace.first("TCU_Status", lambda s: True, f.t_ns - 1)
-        turbine = trace.first("ECM_TurbineSpeed", lambda s: True, f.t_ns - 1)
+        turbine = trace.first("ECM_PlantSensors", lambda s: True, f.t_ns - 1)
         assert status is not None and turbine is not None
         new_sync = status.signals["OutputSpeed"] * load_calibration(RALLY).values.hardware.gear_ratios[
             int(ev["ToGear"]) - 1]

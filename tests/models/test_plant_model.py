@@ -20,7 +20,7 @@ def inputs(*, accel: float = 0.0, gear: int = 3, lockup: bool = False, centre_nm
            rear_lock_nm: float = 0.0, handbrake_bar: float = 0.0,
            surfaces: tuple[str, str, str, str] = ("gravel",) * 4) -> PlantInputs:
     return PlantInputs(
-        accel_pct=accel, brake_bar=0.0, rear_brake_bar=handbrake_bar,
+        accel_pct=accel, front_brake_bar=0.0, rear_brake_bar=0.0, handbrake_bar=handbrake_bar,
         driveline=DrivelineInputs(gear, gear, 18.0, 0.0, lockup, centre_nm, 0.0, rear_lock_nm),
         torque_limit_nm=NO_TORQUE_LIMIT_NM, intervention=0, blip_target_rpm=0.0, grade_pct=0.0,
         surfaces=surfaces,

@@ -270,3 +270,19 @@ def test_anti_stall_in_m_downshifts_when_the_engine_falls_under_the_calibrated_s
         rpm_at_step.append(d.tcu.engine_rpm_in(4))
     assert d.tcu.shift is not None and d.tcu.shift.to_gear == 3
     assert rpm_at_step[-1] < cal.anti_stall_rpm <= rpm_at_step[-2]
+
+
+def test_a_gear_the_box_hunted_back_into_is_held_for_the_calibrated_time() -> None:
+    cal = TcuCalibration()
+    up, down = cal.schedule.upshift_rpm(1, 60.0), cal.schedule.downshift_rpm(2, 60.0)
+    d = Drive(cal)
+    d.run(50, inputs(kph_for_output(up * 0.9), pedal=60.0))
+    d.tcu.gear = 1
+    d.run(500, inputs(kph_for_output(up + 20), pedal=60.0))  # 1->2
+    d.run(int(cal.min_dwell_ms) + 300, inputs(kph_for_output(down - 20), pedal=60.0))  # the climb wins: 2->1
+    assert d.gears[-1] == 1
+    t_hunt = d.tcu.auto.last_end_ns
+    d.run(int(cal.hunt_hold_ms) + 1000, inputs(kph_for_output(up + 20), pedal=60.0))  # over the line again
+    assert d.gears[-1] == 2
+    start = d.shift_started[-1] * 10 * MS
+    assert start - t_hunt == pytest.approx(cal.hunt_hold_ms * MS, abs=10 * MS)

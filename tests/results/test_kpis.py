@@ -43,7 +43,8 @@ def known(codec: Codec) -> dict[str, float]:
         rows.append((t, "ABS_WheelSpeeds", {"VehicleSpeed": v}))
         rows.append((t, "TCU_Status", {"OilTemp": 90.0 + (5.0 if t == 1000 else 0.0),
                                        "ShiftRejectReason": 1 if 1200 <= t < 1300 else 0}))
-        rows.append((t, "DRV_Controls", {"HandbrakeLever": 60.0 if 1600 <= t < 1900 else 0.0}))
+        rows.append((t, "DRV_Controls", {"HandbrakeLever": 60.0 if 1600 <= t < 1900 else 0.0,
+                                         "AccelPedal": 50.0 if t >= 60 else 0.0}))
         rows.append((t, "DCU_Status", {"CentreMode": 3 if 1630 <= t < 1900 else 1}))
         rows.append((t, "HHB_Status", {"RearAxleLocked": 1 if 1680 <= t < 1900 else 0}))
     rows += [_shift(200, 1, 2, 100, 0), _shift(400, 2, 3, 120, 0), _shift(600, 2, 3, 160, 0),
@@ -81,7 +82,7 @@ def test_engine_limiter_oil_speed_and_stage_time(known: dict[str, float]) -> Non
     assert known["oil_temp_degc.max"] == 95
     assert known["vehicle_speed_kph.max"] == 100
     assert known["stage_time_s"] == 2.0
-    assert known["accel_0_100_kph_s"] == 1.4
+    assert known["accel_0_100_kph_s"] == 1.44  # from the pedal at 60 ms
     # 10 m/s from 100 to 1500 ms, then 100 km/h for 500 ms
     assert known["distance_m"] == pytest.approx(14.0 + 100 / 3.6 * 0.5)
 
@@ -105,3 +106,35 @@ def test_same_stage_and_calibration_give_identical_kpis() -> None:
     first, second = once(), once()
     assert first == second
     assert first["shift.count"] >= 2
+
+
+def _launch(codec: Codec, *, creep_kph: float, brake_until_ms: int, truth: bool = False) -> dict[str, float]:
+    """Idle creep at `creep_kph` until the pedal goes down at 1,000 ms (brake held until
+    `brake_until_ms`), then 20 km/h per second; speeds as ABS estimates or as the plant's truth."""
+    rows: list[tuple[int, str, Signals]] = []
+    for t in range(0, 8001, 10):
+        launched = max(1000, brake_until_ms)
+        v = creep_kph if t < launched else min(120.0, creep_kph + 20.0 * (t - launched) / 1000)
+        rows.append((t, "DRV_Controls", {"AccelPedal": 100.0 if t >= 1000 else 0.0,
+                                         "BrakePressure": 100.0 if t < brake_until_ms else 0.0}))
+        if truth:
+            rows.append((t, "ECM_PlantSensors", {"TrueVehicleSpeed": v}))
+            rows.append((t, "ABS_WheelSpeeds", {"VehicleSpeed": v + 7.0}))  # a poor estimate: ignored
+        else:
+            rows.append((t, "ABS_WheelSpeeds", {"VehicleSpeed": v}))
+    return kpis_from_trace(_trace(codec, rows), codec)
+
+
+def test_0_100_counts_from_the_pedal_not_from_idle_creep(codec: Codec) -> None:
+    # creeping at 3 km/h for a second before the pedal: the clock starts at the pedal
+    assert _launch(codec, creep_kph=3.0, brake_until_ms=0)["accel_0_100_kph_s"] == pytest.approx(4.85)
+
+
+def test_a_launch_control_start_counts_from_the_brake_release(codec: Codec) -> None:
+    assert _launch(codec, creep_kph=0.0, brake_until_ms=2500)["accel_0_100_kph_s"] == pytest.approx(5.0)
+
+
+def test_speed_kpis_use_the_true_speed_when_the_plant_sends_it(codec: Codec) -> None:
+    k = _launch(codec, creep_kph=0.0, brake_until_ms=0, truth=True)
+    assert k["accel_0_100_kph_s"] == pytest.approx(5.0)
+    assert k["vehicle_speed_kph.max"] == 120.0

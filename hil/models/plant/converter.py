@@ -5,7 +5,7 @@ Speeds in rad/s, torques in Nm. Pure functions and a two-field state, no allocat
 
 from __future__ import annotations
 
-from hil.models.driveline import DrivelineCalibration
+from hil.models.driveline import DrivelineCalibration, converter_torque_ratio
 
 
 def converter(omega_pump: float, omega_turbine: float, k_factor: float, stall_tr: float,
@@ -24,8 +24,7 @@ def converter(omega_pump: float, omega_turbine: float, k_factor: float, stall_tr
         pump = base * base
         if sr > coupling_sr:
             return pump * (1.0 - sr) / (1.0 - coupling_sr), pump * (1.0 - sr) / (1.0 - coupling_sr)
-        tr = stall_tr + (1.0 - stall_tr) * sr / coupling_sr
-        return pump, pump * tr
+        return pump, pump * converter_torque_ratio(sr, stall_tr, coupling_sr)
     sr = omega_pump / omega_turbine if omega_pump > 0.0 else 0.0
     base = omega_turbine / k_factor
     pump = -base * base

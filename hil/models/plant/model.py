@@ -17,7 +17,6 @@ from hil.models.hardware import HardwareCalibration
 from hil.models.plant.body import Body
 from hil.models.plant.diff_solve import DiffSolve
 from hil.models.plant.powertrain import Powertrain
-from hil.models.plant.traction import TractionControl
 from hil.models.plant.tyres import TyreCoefficients, linearised_force_sum, slip_denominator, tyre_force
 from hil.models.vehicle import VehicleCalibration
 
@@ -29,10 +28,11 @@ KPH = 3.6
 @dataclass(frozen=True, slots=True)
 class PlantInputs:
     accel_pct: float
-    brake_bar: float  # service brakes, all four wheels
-    rear_brake_bar: float  # hydraulic handbrake, rear calipers only
+    front_brake_bar: float  # service brakes at the front calipers (after the ABS)
+    rear_brake_bar: float  # service brakes at the rear calipers (after the ABS)
+    handbrake_bar: float  # hydraulic handbrake, rear calipers only
     driveline: DrivelineInputs
-    torque_limit_nm: float
+    torque_limit_nm: float  # the lower of the TCU's and the ESC's ceilings
     intervention: int
     blip_target_rpm: float
     grade_pct: float
@@ -47,9 +47,10 @@ class PlantOutputs:
     intervention_active: bool
     stalled: bool
     wheel_kph: tuple[float, float, float, float]  # magnitudes, as ABS reports them
-    vehicle_kph: float  # signed speed over ground
+    vehicle_kph: float  # signed speed over ground (truth: no sensor on the car measures it)
     output_rpm: float  # gearbox output shaft (truth)
     turbine_rpm: float  # gearbox input shaft: the turbine speed sensor
+    accel_mps2: float = 0.0  # longitudinal acceleration (the ABS/ESC unit's accelerometer, 50 ms filtered)
 
 
 class Plant:
@@ -61,7 +62,6 @@ class Plant:
         self.powertrain = Powertrain(self.engine, engine.idle_rpm)
         self.diffs = DiffSolve()
         self.body = Body()
-        self.traction = TractionControl()
         self._last_ns: int | None = None
         # per-tyre scratch, overwritten every substep (no allocation in the loop)
         self._force_n = [0.0, 0.0, 0.0, 0.0]
@@ -98,8 +98,8 @@ class Plant:
         d = inp.driveline
         powertrain = self.powertrain
         powertrain.restart_if_stalled(d.gear_actual, self.ecal.idle_rpm)
-        self.engine.command(inp.accel_pct, min(inp.torque_limit_nm, self._traction_limit(dt_s)), inp.intervention,
-                            inp.blip_target_rpm, self.body.speed_mps * KPH < self.ecal.launch_below_kph)
+        self.engine.command(inp.accel_pct, inp.torque_limit_nm, inp.intervention, inp.blip_target_rpm,
+                            self.body.speed_mps * KPH < self.ecal.launch_below_kph)
         h = SUBSTEP_S
         n_sub = max(1, round(dt_s / h))
         powertrain.begin_step(ratio_actual=gear_ratio(d.gear_actual, self.hw),
@@ -113,16 +113,11 @@ class Plant:
             self._substep(h, a, tyres)
         return self._outputs()
 
-    def _traction_limit(self, dt_s: float) -> float:
-        w0, w1, w2, w3 = self.wheel_speeds()
-        fastest_kph = max(abs(w0), abs(w1), abs(w2), abs(w3)) * self.hw.rolling_radius_m * KPH
-        return self.traction.step(self.vcal, dt_s, self.body.speed_mps, fastest_kph, self.engine.torque_max_nm)
-
     def _begin_chassis_step(self, inp: PlantInputs, h: float, park: bool) -> None:
         """Latch this node step's brakes, diff locks, grade and surfaces into the body and the solve."""
         vc, d = self.vcal, inp.driveline
-        front_brake = inp.brake_bar * vc.front_brake_nm_per_bar
-        rear_brake = inp.brake_bar * vc.rear_brake_nm_per_bar + inp.rear_brake_bar * vc.handbrake_nm_per_bar
+        front_brake = inp.front_brake_bar * vc.front_brake_nm_per_bar
+        rear_brake = inp.rear_brake_bar * vc.rear_brake_nm_per_bar + inp.handbrake_bar * vc.handbrake_nm_per_bar
         capacity = [front_brake, front_brake, rear_brake, rear_brake, d.centre_nm, d.front_lock_nm, d.rear_lock_nm]
         self.diffs.begin_step(final_drive=self.hw.final_drive, h=h, wheel_inertia=vc.wheel_inertia_kgm2,
                               prop_inertia=self.dcal.propshaft_inertia_kgm2, radius_m=self.hw.rolling_radius_m,
@@ -163,4 +158,5 @@ class Plant:
             vehicle_kph=self.body.speed_mps * KPH,
             output_rpm=self.diffs.c * RPM,
             turbine_rpm=self.powertrain.input_radps * RPM,
+            accel_mps2=self.body.accel_mps2,
         )
