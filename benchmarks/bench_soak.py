@@ -35,12 +35,12 @@ def rss_mb():
 def sample(t_ns, spec, signals, sent_here):
     if not samples or t_ns - samples[-1][0] >= 60_000_000_000:
         samples.append((t_ns, rss_mb()))
+        print(json.dumps(samples[-1]), flush=True)  # one line a sample: a cut-short soak still tells
 async def main():
     async with Rig(prep, out=Path(out)) as rig:
         rig.observe(sample)
         await rig.run()
 asyncio.run(main())
-print(json.dumps(samples))
 """
 
 
@@ -62,7 +62,12 @@ def bench_soak(hours: float) -> list[Row]:
         done = subprocess.run([sys.executable, "-c", SOAK, str(stage), str(Path(tmp) / "out")], cwd=ROOT,
                               env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
                               check=True)
-    samples = json.loads(done.stdout.strip().splitlines()[-1])
+    return soak_rows(done.stdout)
+
+
+def soak_rows(stdout: str) -> list[Row]:
+    """The soak's figures from the sample lines it printed (also those of a soak cut short)."""
+    samples = [json.loads(line) for line in stdout.splitlines() if line.startswith("[")]
     rss = [mb for _, mb in samples]
     early = rss[len(rss) // 10]
     late = max(rss[len(rss) // 2:])
