@@ -6,63 +6,17 @@ is downloaded) but gets its own d7xr-hil; every command runs outside the reposit
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from tests.packaging.venvs import run as _run
+from tests.packaging.venvs import venv as _venv
 from tests.support import ROOT
 from tests.testing.test_plugin import readme_example
 
 pytestmark = pytest.mark.install
-
-_NOT_SOURCES = shutil.ignore_patterns(".git", ".venv", "runs", "build", "dist", "*.egg-info", "__pycache__",
-                                      ".*_cache", ".hypothesis")
-
-
-def _env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
-
-
-def _run(args: list[str | Path], cwd: Path) -> str:
-    done = subprocess.run([str(a) for a in args], cwd=cwd, env=_env(), capture_output=True, text=True, check=False)
-    assert done.returncode == 0, f"{' '.join(map(str, args))} exited {done.returncode}\n{done.stdout}\n{done.stderr}"
-    return done.stdout
-
-
-def _venv(where: Path) -> Path:
-    # No pip of its own: ensurepip would bring an older setuptools than the build needs. The
-    # machine's pip runs under the venv's python (`python -m pip`) and installs into the venv.
-    _run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", where], where.parent)
-    return where / "bin"
-
-
-@pytest.fixture(scope="module")
-def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the repository: building writes build/ and *.egg-info next to the sources."""
-    src = tmp_path_factory.mktemp("src") / "d7xr-hil"
-    shutil.copytree(ROOT, src, ignore=_NOT_SOURCES)
-    return src
-
-
-@pytest.fixture(scope="module")
-def wheel(source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dist = tmp_path_factory.mktemp("dist")
-    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", dist, source], dist)
-    (found,) = dist.glob("d7xr_hil-*.whl")
-    return found
-
-
-@pytest.fixture(scope="module")
-def wheel_bin(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A venv with the wheel and the extras the tests use; --no-index: the dependencies must already resolve."""
-    bin_dir = _venv(tmp_path_factory.mktemp("wheel") / "venv")
-    _run([bin_dir / "python", "-m", "pip", "install", "-q", "--no-index", f"{wheel}[parquet,plots,mqtt]"], bin_dir)
-    return bin_dir
 
 
 def test_wheel_carries_the_data_folders_license_and_type_marker(wheel: Path) -> None:
