@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from hil.models.abs import Abs, AbsInputs, AbsOutputs
 from hil.models.driveline import DrivelineInputs
 from hil.models.enums import NO_TORQUE_LIMIT_NM, Intervention
+from hil.models.flight_mode import FlightMode
 from hil.models.plant import Plant, PlantInputs
 from hil.models.world import StageSource
 from hil.runtime.node import RxView, Tx
@@ -29,6 +30,8 @@ class PlantNode:
         self.stage = stage
         self.abs = Abs(model.vcal.abs, model.vcal.traction())  # the ABS/ESC unit, on the plant's wheels
         self._abs_out: AbsOutputs | None = None  # its commands for the next plant step
+        self.flight = FlightMode()  # the ECM's Flight Mode (rally)
+        self._flight_cap_nm = NO_TORQUE_LIMIT_NM
 
     def apply_calibration(self, values: CalibrationSet) -> None:
         for section in (values.engine, values.driveline, values.vehicle, values.hardware):
@@ -70,15 +73,18 @@ class PlantNode:
             rear_brake_bar=esc.rear_brake_bar if esc is not None else brake_bar,
             handbrake_bar=handbrake_bar,
             driveline=driveline,
-            torque_limit_nm=min(tcu_limit, esc.torque_limit_nm) if esc is not None else tcu_limit,
+            torque_limit_nm=min(tcu_limit, self._flight_cap_nm, esc.torque_limit_nm if esc is not None else tcu_limit),
             intervention=int(req["InterventionType"]) if req_ok else Intervention.NONE,
             blip_target_rpm=req["BlipTargetSpeed"] if req_ok else 0.0,
             grade_pct=self.stage.value("grade_pct", now_ns),
             surfaces=self.stage.surface(now_ns),
+            airborne_pct=self.stage.value("airborne_pct", now_ns),
         ))
         # the ABS/ESC unit reads its wheel sensors now; its valves act on the next step
         self._abs_out = self.abs.step(now_ns, AbsInputs(out.wheel_kph, brake_bar, handbrake_bar > 0.5,
                                                         out.engine_torque_max_nm, out.accel_mps2))
+        self._flight_cap_nm = self.flight.step(now_ns, self.model.ecal, out.wheel_kph, self._abs_out.reference_kph,
+                                               out.accel_mps2)
         fl, fr, rl, rr = out.wheel_kph
         return Tx(cyclic={
             "ECM_Engine": {
@@ -87,6 +93,7 @@ class PlantNode:
                 "EngineTorqueMax": min(out.engine_torque_max_nm, 1023.0),
                 "TorqueInterventionActive": float(out.intervention_active),
                 "EngineStalled": float(out.stalled),
+                "FlightMode": float(self.flight.active),
             },
             "ECM_PlantSensors": {"TurbineSpeed": min(out.turbine_rpm, 16383.0),
                                  "TrueVehicleSpeed": min(abs(out.vehicle_kph), 255.9375)},
