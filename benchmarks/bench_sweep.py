@@ -35,7 +35,7 @@ def _sweep_file(folder: Path, stage_s: float) -> Path:
     data = {
         "base": str(ROOT / "calibrations" / "rally.toml"),
         "stages": [str(ROOT / "stages" / "standing_start.yaml"), str(ROOT / "stages" / "fast_limiter.yaml")],
-        "parameters": {"tcu.shift.power_on_up.inertia_ms": [60, 80, 100], "tcu.upshift_cut_pct": [10, 20, 30]},
+        "parameters": {"tcu.shift.power_on_up.inertia_bar": [5.0, 7.0, 9.0], "tcu.upshift_cut_pct": [10, 20, 30]},
         "duration_s": stage_s,
     }
     path = folder / "bench.yaml"

@@ -15,6 +15,7 @@ import pytest
 
 from hil.cli import main
 from tests.support import ROOT, VIRTUAL_RIG, unique_channel
+from tests.sweep.helpers import sweep_file
 
 FAILING_STAGE = ("stage: doomed\nsteps:\n  - {at: 0 s, accel: 10}\nduration: 1 s\n"
                  "expect:\n  - 'never: ECM_Engine.EngineSpeed > 0'\n")
@@ -103,6 +104,29 @@ def test_regress_stopped_by_a_signal_exits_with_its_code_and_leaves_no_worker(
         while _alive(proc.pid) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not _alive(proc.pid), "a worker outlived hil regress"
+    finally:
+        if _alive(proc.pid):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_sweep_stopped_by_sigterm_exits_143_and_leaves_no_dask_worker(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    sweep = sweep_file(tmp_path, {"tcu.shift.power_on_up.inertia_bar": [5.0, 6.0, 8.0, 9.0]}, duration_s=None)
+    argv = [sys.executable, "-m", "hil.cli", "sweep", str(sweep), "--workers", "2", "--no-dashboard",
+            "--out", str(tmp_path / "s")]
+    proc = subprocess.Popen(argv, cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        while not list((tmp_path / "s" / "runs").glob("*/*/can.log")) and time.monotonic() < deadline:
+            time.sleep(0.1)  # the workers are running
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=60)
+        assert proc.returncode == 143, output
+        deadline = time.monotonic() + 10
+        while _alive(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(proc.pid), "a Dask worker outlived hil sweep"
     finally:
         if _alive(proc.pid):
             os.killpg(proc.pid, signal.SIGKILL)

@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("config", ("hil.config", "hil.mqtt.config")),
     ("stage", ("hil.stage", "hil.results.trace")),
     ("runtime core", ("hil.runtime.clock", "hil.runtime.timerfd", "hil.runtime.realtime", "hil.runtime.node",
-                      "hil.runtime.session", "hil.runtime.outcome",
+                      "hil.runtime.replay", "hil.runtime.session", "hil.runtime.outcome",
                       "hil.runtime.stop", "hil.nodes")),
     ("results", ("hil.results",)),
     ("prepare", ("hil.runtime.prepare",)),

@@ -35,3 +35,28 @@ class BusHealth:
         return self.unknown_id + self.bad_length + self.decode_errors + sum(
             n for key, n in self.e2e.items() if key.endswith(("ERROR", "REPEATED", "WRONG_SEQUENCE"))
         )
+
+
+@dataclass
+class SendOutage:
+    """Sending that keeps failing (ENOBUFS, interface down) is told once when it starts and once
+    when it recovers, never once per frame; every unsent frame is counted in `health`."""
+
+    health: BusHealth
+    since_ns: int | None = None
+
+    def failed(self, what: str, exc: BaseException, t_ns: int) -> str | None:
+        """A send failed: the line to report if this starts an outage, else None."""
+        self.health.tx_errors += 1
+        self.health.last_error = f"{what}: {exc}"
+        if self.since_ns is not None:
+            return None
+        self.since_ns = t_ns
+        self.health.outages += 1
+        return f"bus: cannot send ({exc}); counting unsent frames until it recovers"
+
+    def recovered(self, t_ns: int) -> str:
+        """A send worked after an outage: the line to report."""
+        lost_ms = (t_ns - (self.since_ns or t_ns)) / 1e6
+        self.since_ns = None
+        return f"bus: sending again after {lost_ms:.0f} ms ({self.health.tx_errors} unsent so far)"

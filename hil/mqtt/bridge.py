@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import random
-import ssl
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +24,7 @@ import aiomqtt
 from hil.bus.codec import MessageSpec, Signals
 from hil.config.overrides import RunningCalibration, Value
 from hil.logs import log
+from hil.mqtt.client import LinkStats, connection_lost, either, make_client, to_json
 from hil.mqtt.commands import CommandContext, Commands
 from hil.mqtt.config import MqttSection, resolve
 from hil.mqtt.outbox import Outbox, Outgoing
@@ -41,20 +39,6 @@ PUBLISH_TIMEOUT_S = 5.0
 SHUTDOWN_S = 3.0  # after stop: flush what is queued and say "offline" within this bound
 STATUS_POLL_S = 0.1
 YIELD_EVERY = 8  # publications between forced yields to the event loop (CAN deadlines)
-
-
-@dataclass
-class LinkStats:
-    connected: bool = False
-    connects: int = 0
-    connection_losses: int = 0
-    published: int = 0
-    restarts: int = 0  # the bridge failed and started over (the CAN session ran on)
-    last_error: str = ""
-
-
-def _json(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
 
 
 class MqttBridge:
@@ -121,7 +105,7 @@ class MqttBridge:
         self._event_seq += 1
         body = {"kind": kind, "rig": self.rig_name, "seq": self._event_seq, "t_s": round(t / 1e9, 6),
                 "t_ns": t, "fields": fields}
-        self.outbox.put_event(Outgoing(self.topics.event(kind), _json(body), qos=1))
+        self.outbox.put_event(Outgoing(self.topics.event(kind), to_json(body), qos=1))
 
     def _stage_recording(self) -> StageRecording | None:
         """What the playing stage's expectations need (None when it has none)."""
@@ -182,7 +166,7 @@ class MqttBridge:
         }
 
     def _queue_status(self, state: str | None = None) -> None:
-        self.outbox.put_status(Outgoing(self.topics.status, _json(self.status(state)), qos=1, retain=True))
+        self.outbox.put_status(Outgoing(self.topics.status, to_json(self.status(state)), qos=1, retain=True))
 
     def _check_stage(self) -> StageRecording | None:
         """Publish `stage_end` once a stage has run its length; return its recording to judge."""
@@ -234,24 +218,9 @@ class MqttBridge:
     # ---- broker side ---------------------------------------------------------------------
 
     def _client(self) -> aiomqtt.Client:
-        cfg = self.cfg
-        tls = None
-        if cfg.tls is not None:
-            base = self.rig_file.parent
-            tls = aiomqtt.TLSParameters(
-                ca_certs=str(resolve(base, cfg.tls.ca_file)) if cfg.tls.ca_file else None,  # None: system CAs
-                certfile=str(resolve(base, cfg.tls.cert_file)) if cfg.tls.cert_file else None,
-                keyfile=str(resolve(base, cfg.tls.key_file)) if cfg.tls.key_file else None,
-                cert_reqs=ssl.CERT_REQUIRED,
-            )
-        will = aiomqtt.Will(self.topics.status, _json({"state": "offline", "rig": self.rig_name,
-                                                        "reason": "connection lost"}), qos=1, retain=True)
-        return aiomqtt.Client(
-            cfg.host, cfg.port, username=cfg.username, password=cfg.password,
-            identifier=cfg.client_id_for(self.rig_name), will=will, keepalive=cfg.keepalive_s,
-            tls_params=tls, tls_insecure=cfg.tls.insecure if cfg.tls else None,
-            timeout=PUBLISH_TIMEOUT_S, clean_session=True,
-        )
+        will = to_json({"state": "offline", "rig": self.rig_name, "reason": "connection lost"})
+        return make_client(self.cfg, self.rig_name, self.rig_file.parent, status=(self.topics.status, will),
+                           timeout_s=PUBLISH_TIMEOUT_S)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Until `stop` is set; then flush, publish a retained `offline` status, disconnect (bounded).
@@ -291,7 +260,7 @@ class MqttBridge:
             raise
 
     async def _shutdown_guard(self, stop: asyncio.Event, quit_: asyncio.Event, link: asyncio.Task[None]) -> None:
-        await _either(stop, quit_)
+        await either(stop, quit_)
         self._stopping = stop.is_set()
         if self._stopping:
             quit_.set()
@@ -347,7 +316,7 @@ class MqttBridge:
         except BaseException as exc:
             # Leaving by an error or a cancel: the client disconnects cleanly, so the broker
             # drops the will - say `offline` ourselves first (a lost link has no one to say it to).
-            if not _connection_lost(exc):
+            if not connection_lost(exc):
                 await self._say_offline(client, f"bridge stopped: {type(exc).__name__}")
             raise
         await self._say_offline(client, self.end_reason if self._stopping else "bridge failed, starting over")
@@ -356,7 +325,7 @@ class MqttBridge:
         self.outbox.status = None
         body = {**self.status("offline"), "reason": reason}
         with contextlib.suppress(aiomqtt.MqttError, TimeoutError, asyncio.CancelledError):
-            await client.publish(self.topics.status, _json(body), qos=1, retain=True, timeout=1.0)
+            await client.publish(self.topics.status, to_json(body), qos=1, retain=True, timeout=1.0)
 
     async def _command_loop(self, client: aiomqtt.Client) -> None:
         async for message in client.messages:
@@ -406,7 +375,7 @@ class MqttBridge:
 
     def _telemetry(self, spec: MessageSpec, t_ns: int, sig: Signals) -> bytes:
         labels = {k: spec.choices[k].get(int(v), str(int(v))) for k, v in sig.items() if k in spec.choices}
-        return _json({
+        return to_json({
             "message": spec.name,
             "t_s": round(t_ns / 1e9, 6),
             "timestamp": round(self.session.clock.wall_s(t_ns), 6),
@@ -415,18 +384,3 @@ class MqttBridge:
             "labels": labels,
         })
 
-
-def _connection_lost(exc: BaseException) -> bool:
-    if isinstance(exc, BaseExceptionGroup):
-        return all(_connection_lost(e) for e in exc.exceptions)
-    return isinstance(exc, aiomqtt.MqttError)
-
-
-async def _either(a: asyncio.Event, b: asyncio.Event) -> None:
-    """Until one of two events is set."""
-    waits = {asyncio.ensure_future(a.wait()), asyncio.ensure_future(b.wait())}
-    try:
-        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for w in waits:
-            w.cancel()

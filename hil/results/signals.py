@@ -160,11 +160,13 @@ class SignalTraceWriter:
             os.replace(partial, table.parquet_path)  # a reader sees a whole file or none
 
 
-def read_signal(run_dir: Path, message: str, signal: str) -> tuple[list[int], list[float | None]]:
+def read_signal(run_dir: Path, message: str, signal: str, *, max_points: int | None = None,
+                ) -> tuple[list[int], list[float | None]]:
     """One signal of a results folder as (t_ns, decoded numbers; enums as their raw value).
 
     From the Parquet table when there is one and pyarrow is installed, else from the CSV; empty when
-    the message never appeared.
+    the message never appeared. With `max_points`, every n-th row only (n = rows // max_points, at
+    least 1), picked before the values become Python objects: a 30-minute trace stays small.
     """
     trace = run_dir / TRACE_DIR
     described = json.loads((trace / SCHEMA_FILE).read_text()) if (trace / SCHEMA_FILE).exists() else {}
@@ -174,11 +176,28 @@ def read_signal(run_dir: Path, message: str, signal: str) -> tuple[list[int], li
         import pyarrow as pa  # noqa: PLC0415 - optional dependency
         import pyarrow.parquet as pq  # noqa: PLC0415
 
-        table = pq.read_table(str(trace / f"{message}.parquet"), columns=["t_ns", signal])
-        times = table.column("t_ns").cast(pa.int64()).to_pylist()
-        return times, [column.number(v) for v in table.column(signal).to_pylist()]
+        # batch by batch, keeping only the picked rows: reading a whole table at once costs pyarrow
+        # tens of MB of buffers for a 30-minute stage
+        source = pq.ParquetFile(str(trace / f"{message}.parquet"), memory_map=True)
+        stride = _stride(source.metadata.num_rows, max_points)
+        times: list[int] = []
+        values: list[float | None] = []
+        first = 0  # index of the batch's first row in the table
+        for whole in source.iter_batches(columns=["t_ns", signal], batch_size=16_384, use_threads=False):
+            rows = whole.num_rows
+            # the table's rows 0, stride, 2 x stride, ... that fall in this batch
+            batch = whole.take(pa.array(range(-first % stride, rows, stride), pa.int64())) if stride > 1 else whole
+            first += rows
+            times += batch.column("t_ns").cast(pa.int64()).to_pylist()
+            values += [column.number(v) for v in batch.column(signal).to_pylist()]
+        return times, values
     if not (trace / f"{message}.csv").exists():
         return [], []
     with (trace / f"{message}.csv").open(newline="") as fh:
         rows = list(csv.DictReader(fh))
+    rows = rows[::_stride(len(rows), max_points)]
     return [int(r["t_ns"]) for r in rows], [column.number(r[signal]) for r in rows]
+
+
+def _stride(rows: int, max_points: int | None) -> int:
+    return max(1, rows // max_points) if max_points else 1

@@ -7,10 +7,11 @@ its `Tx` holds: cyclic messages on their DBC cycle, event messages at once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from hil.bus.codec import Signals
+from hil.bus.codec import Codec, Signals
 from hil.bus.e2e import E2EStatus
 
 if TYPE_CHECKING:
@@ -39,6 +40,16 @@ class RxStore:
         self.timeouts_ns = timeouts_ns
         # last good frame + timeout, kept with `last_ok_ns`: nodes ask "timed out?" many times a step
         self.deadline_ns: dict[str, int] = {}
+
+    @classmethod
+    def for_codec(cls, codec: Codec, timeouts_ms: Mapping[str, float]) -> RxStore:
+        """Every message at its defaults; a timeout for each one the rig names and each cyclic one
+        (three cycles unless the rig says otherwise)."""
+        timeouts = {
+            s.name: int(timeouts_ms.get(s.name, 3 * (s.cycle_ns or 0) / 1e6) * 1e6)
+            for s in codec.specs.values() if s.cycle_ns or s.name in timeouts_ms
+        }
+        return cls({n: s.defaults for n, s in codec.specs.items()}, timeouts)
 
     def update(self, name: str, signals: Signals, now_ns: int, status: E2EStatus) -> None:
         self.status[name] = status

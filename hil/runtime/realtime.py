@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import gc
@@ -20,8 +21,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from hil.runtime import timerfd
+from hil.runtime.clock import RealTimeClock
 
 _MCL_CURRENT, _MCL_FUTURE = 1, 2
+_GC_SLACK_NS = 2_000_000  # collect garbage after a cycle only with this much time to spare
 
 
 @dataclass(frozen=True)
@@ -97,3 +100,19 @@ def _lock_memory(stack: contextlib.ExitStack, warn: Callable[[str], None]) -> No
         warn(f"real time: mlockall refused ({exc}); memory may be paged")
         return
     stack.callback(libc.munlockall)
+
+
+async def run_cycles(clock: RealTimeClock, heap: list[tuple[int, int]], run_due: Callable[[int], None],
+                     until_ns: int | None, stop: asyncio.Event) -> None:
+    """Wake at each deadline on the heap of (deadline, order), run everything due by then back
+    to back (the cycle's frames leave together; the pump's frames wait for the end of the cycle),
+    then collect garbage if the next deadline leaves time for it."""
+    while heap and not stop.is_set():
+        t = heap[0][0]
+        if until_ns is not None and t > until_ns:
+            break
+        await clock.wait_until(t)
+        while heap and heap[0][0] <= t:
+            run_due(heap[0][0])
+        if heap and clock.until_ns(heap[0][0]) > _GC_SLACK_NS:
+            collect_in_slack()

@@ -25,7 +25,6 @@ import can
 
 from hil import extras
 from hil.bus.codec import Codec
-from hil.bus.echo import ECHOING_INTERFACES, OwnEchoes
 from hil.bus.faults import FaultEvent, FaultSpec, parse_fault
 from hil.bus.health import BusHealth
 from hil.bus.pump import ReceivePump
@@ -39,12 +38,11 @@ from hil.results.events import Event, EventDetector, EventKind
 from hil.results.folder import RunResults, kpi_settings, write_run_info
 from hil.results.outdir import inside
 from hil.results.progress import ProgressObserver, Report
-from hil.runtime.clock import Clock, RealTimeClock, VirtualClock
+from hil.runtime.clock import Clock
 from hil.runtime.ending import ERROR_LOG, log_error, run_info, stop_reason
 from hil.runtime.node import NodeModel
 from hil.runtime.outcome import RunOutcome
-from hil.runtime.prepare import Prepared, open_bus
-from hil.runtime.realtime import RealtimeSettings
+from hil.runtime.prepare import Prepared, new_session, open_bus
 from hil.runtime.session import FrameObserver, Session
 from hil.runtime.stop import StopSignals
 from hil.stage.player import StagePlayer
@@ -197,27 +195,16 @@ class Rig:
 
     def _open(self) -> None:
         prep, rig = self.prepared, self.prepared.rig
-        spec = rig.spec
-        clock: Clock = VirtualClock() if spec.rig.time == "virtual" else RealTimeClock(
-            spin_ns=spec.realtime.spin_us * 1000)
         self._bus = self._given_bus or open_bus(rig)
         if self.out is not None:
             self.out.mkdir(parents=True, exist_ok=True)
-            self._recorder = Recorder(inside(self.out, spec.rig.log, str(rig.path), "rig.log"))
+            self._recorder = Recorder(inside(self.out, rig.spec.rig.log, str(rig.path), "rig.log"))
         models = self._models if self._models is not None else build_nodes(
             rig.emulate, prep.calibration, self.player)
-        diag = self._diag = wire(models, prep.codec, rig.emulate, vin=spec.rig.vin,
+        diag = self._diag = wire(models, prep.codec, rig.emulate, vin=rig.spec.rig.vin,
                                  calibration_sha256=prep.calibration.sha256,
                                  limp_c=prep.calibration.values.tcu.thermal.limp_c, rebuild=self._rebuild_node)
-        session = self._session = Session(
-            prep.codec, self._bus, clock, diag.nodes, emulate=rig.emulate, recorder=self._recorder,
-            timeouts_ms=dict(spec.timeouts_ms), offsets_ms={k: v.offset_ms for k, v in spec.nodes.items()},
-            max_delta_counter=spec.e2e.max_delta_counter,
-            echoes=OwnEchoes() if spec.bus["interface"] in ECHOING_INTERFACES else None,
-            channel=str(spec.bus["channel"]) if spec.bus.get("channel") is not None else None,
-            realtime=RealtimeSettings(spec.realtime.spin_us * 1000, spec.realtime.fifo_priority,
-                                      spec.realtime.lock_memory),
-        )
+        session = self._session = new_session(prep, self._bus, diag.nodes, self._recorder)
         session.observe(self.events)
         session.set_gate(diag.gate, self._fault_event)
         for fault in prep.stage.faults:  # times from the stage start, which is the session start
@@ -351,10 +338,8 @@ class Rig:
         return self.until_ns is not None and reached_ns >= self.until_ns
 
     def _outcome(self, reached_ns: int, reason: str) -> RunOutcome:
-        target = self.until_ns
-        stage_end = self.prepared.stage.duration_ns
-        return RunOutcome(reached_ns=reached_ns, target_ns=target, stage_end_ns=stage_end, reason=reason,
-                          wall_s=time.perf_counter() - self._wall0)
+        return RunOutcome(reached_ns=reached_ns, target_ns=self.until_ns, stage_end_ns=self.prepared.stage.duration_ns,
+                          reason=reason, wall_s=time.perf_counter() - self._wall0)
 
     def _outcome_for(self, exc: BaseException | None) -> RunOutcome:
         """How a run ended that left through an exception, or was only stepped with `advance`."""

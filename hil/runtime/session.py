@@ -22,25 +22,17 @@ from hil.bus.echo import OwnEchoes
 from hil.bus.faults.gate import BusGate
 from hil.bus.faults.injector import FaultEvent
 from hil.bus.faults.kinds import Frame
-from hil.bus.health import BusHealth
+from hil.bus.health import BusHealth, SendOutage
 from hil.bus.recorder import Recorder
 from hil.logs import log
 from hil.runtime.clock import Clock, RealTimeClock, VirtualClock
 from hil.runtime.node import NodeModel, RxStore, RxView
-from hil.runtime.realtime import RealtimeSettings, collect_in_slack, realtime_process
+from hil.runtime.realtime import RealtimeSettings, realtime_process, run_cycles
+from hil.runtime.replay import RawFrame, RawSources
 
-_GC_SLACK_NS = 2_000_000  # real time: collect garbage after a cycle only with this much time to spare
 _GATE = -(1 << 40)  # heap order of the gate's timers: first at an instant, before raw sources and models
 # (t_ns, spec, signals, sent_here): what observers (trace, MQTT, summaries) see of each good frame
 FrameObserver = Callable[[int, MessageSpec, Signals, bool], None]
-
-
-@dataclass
-class _RawSource:
-    """Timed raw frames (t_ns from the session start, id, payload, extended), sent as they are."""
-
-    frames: list[tuple[int, int, bytes, bool]]
-    next: int = 0
 
 
 @dataclass
@@ -77,11 +69,7 @@ class Session:
         self.recorder = recorder
         self.health = BusHealth()
         self._observers: list[FrameObserver] = []
-        timeouts = {
-            s.name: int((timeouts_ms or {}).get(s.name, 3 * (s.cycle_ns or 0) / 1e6) * 1e6)
-            for s in codec.specs.values() if s.cycle_ns or s.name in (timeouts_ms or {})
-        }
-        self.store = RxStore({n: s.defaults for n, s in codec.specs.items()}, timeouts)
+        self.store = RxStore.for_codec(codec, timeouts_ms or {})
         self._receivers = {
             s.frame_id: E2EReceiver(s.frame_id, max_delta_counter) for s in codec.specs.values() if s.e2e
         }
@@ -96,14 +84,14 @@ class Session:
         self._sendable = {s.name for s in codec.sent_by(emulate)}
         self._virtual = clock.virtual
         self._cycle_ns = {s.name: s.cycle_ns for s in codec.specs.values() if s.cycle_ns}
-        self._raw: list[_RawSource] = []  # heap entries with order -1-k are raw source k
+        self._raw = RawSources()  # heap entries with order -1-k are raw source k
         self._realtime = realtime or RealtimeSettings()
         self._gate: BusGate | None = None  # faults, diagnostics (set_gate)
         self._gate_due: int | None = None
         self._on_fault_event: Callable[[FaultEvent], None] = lambda event: None
         # Told once when sending starts failing (ENOBUFS, interface down) and once when it recovers.
         self.on_bus_state: Callable[[str], None] | None = None
-        self._failing_since_ns: int | None = None
+        self._outage = SendOutage(self.health)
 
     # ---- receiving -------------------------------------------------------------------
 
@@ -194,19 +182,11 @@ class Session:
         try:
             # Never block the loop: a frame the bus cannot take now is late anyway, so count it.
             self.bus.send(msg, 0.0)
-        except (can.CanError, OSError) as exc:
-            # ENOBUFS, interface down, ... : counted, and the frame is not logged as sent.
-            self.health.tx_errors += 1
-            self.health.last_error = f"send {name}: {exc}"
-            if self._failing_since_ns is None:  # report the outage once, not every frame
-                self._failing_since_ns = t_ns
-                self.health.outages += 1
-                self._report(f"bus: cannot send ({exc}); counting unsent frames until it recovers")
+        except (can.CanError, OSError) as exc:  # counted, and the frame is not logged as sent
+            self._report(self._outage.failed(f"send {name}", exc, t_ns))
             return
-        if self._failing_since_ns is not None:
-            lost_ms = (t_ns - self._failing_since_ns) / 1e6
-            self._failing_since_ns = None
-            self._report(f"bus: sending again after {lost_ms:.0f} ms ({self.health.tx_errors} unsent so far)")
+        if self._outage.since_ns is not None:
+            self._report(self._outage.recovered(t_ns))
         self.health.frames_tx += 1
         if self.echoes is not None:
             self.echoes.sent(frame_id, data)
@@ -214,8 +194,8 @@ class Session:
             self.recorder.write(msg)
         self._deliver(frame_id, data, t_ns, True)
 
-    def _report(self, text: str) -> None:
-        if self.on_bus_state is not None:
+    def _report(self, text: str | None) -> None:
+        if text is not None and self.on_bus_state is not None:
             self.on_bus_state(text)
 
     def _log(self, msg: can.Message) -> None:
@@ -323,25 +303,20 @@ class Session:
         self._scheduled.append(sched)
         heapq.heappush(self._heap, (first, order))
 
-    def add_raw_frames(self, frames: Iterable[tuple[int, int, bytes, bool]]) -> None:
+    def add_raw_frames(self, frames: Iterable[RawFrame]) -> None:
         """Send these frames byte for byte at their times (ns from the session start), e.g. a
         recorded log replayed. Scheduled on the same heap as the models, so virtual and real
         time play them alike; at one instant they go out before the models step."""
-        source = _RawSource(sorted(frames, key=lambda f: f[0]))
-        if source.frames:
-            self._raw.append(source)
-            heapq.heappush(self._heap, (self._start_ns + source.frames[0][0], -len(self._raw)))
+        added = self._raw.add(frames)
+        if added is not None:
+            heapq.heappush(self._heap, (self._start_ns + added[1], -1 - added[0]))
 
     def _run_raw(self, t_ns: int, k: int) -> None:
-        src = self._raw[k]
-        frames, i = src.frames, src.next
-        while i < len(frames) and self._start_ns + frames[i][0] <= t_ns:
-            _, frame_id, data, extended = frames[i]
+        frames, nxt = self._raw.take(k, t_ns - self._start_ns)
+        for _, frame_id, data, extended in frames:
             self._send_frame(f"raw 0x{frame_id:X}", frame_id, data, extended, t_ns)
-            i += 1
-        src.next = i
-        if i < len(frames):
-            heapq.heappush(self._heap, (self._start_ns + frames[i][0], -1 - k))
+        if nxt is not None:
+            heapq.heappush(self._heap, (self._start_ns + nxt, -1 - k))
 
     def _drain_bus(self) -> None:
         """Virtual time: take frames other participants put on the bus, at the current instant."""
@@ -379,9 +354,11 @@ class Session:
             with realtime_process(self._realtime, log.warning):
                 clock.restart_at(self._heap[0][0] if self._heap else clock.now_ns())
                 try:
-                    await self._run_real_time(clock, until_ns, stop)
+                    await run_cycles(clock, self._heap, self._run_due, until_ns, stop)
                 finally:
                     clock.close()
+                if not self._heap and not stop.is_set():  # a rig emulating no node: time still passes
+                    await self._idle(until_ns, stop)
             return clock.now_ns()
         drained_at = -1
         while self._heap and not stop.is_set():
@@ -398,23 +375,6 @@ class Session:
         if not self._heap and not stop.is_set():  # nothing to step (a rig emulating no node): time still passes
             await self._idle(until_ns, stop)
         return clock.now_ns()
-
-    async def _run_real_time(self, clock: RealTimeClock, until_ns: int | None, stop: asyncio.Event) -> None:
-        """Wake at each deadline, run everything due by then back to back (the cycle's frames
-        leave together; the pump's frames wait for the end of the cycle), then collect garbage
-        if the next deadline leaves time for it."""
-        heap = self._heap
-        while heap and not stop.is_set():
-            t = heap[0][0]
-            if until_ns is not None and t > until_ns:
-                break
-            await clock.wait_until(t)
-            while heap and heap[0][0] <= t:
-                self._run_due(heap[0][0])
-            if heap and clock.until_ns(heap[0][0]) > _GC_SLACK_NS:
-                collect_in_slack()
-        if not heap and not stop.is_set():  # nothing to step (a rig emulating no node): time still passes
-            await self._idle(until_ns, stop)
 
     async def _idle(self, until_ns: int | None, stop: asyncio.Event) -> None:
         if isinstance(self.clock, VirtualClock):

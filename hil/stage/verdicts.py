@@ -2,7 +2,7 @@
 only what the checks still need (latest values, running aggregates, events awaiting their window),
 so a run of any length is judged in flat memory. One Verdict per expectation at the end.
 
-The scopes live in hil/stage/judges.py, the condition helpers in hil/stage/conditions.py.
+The scopes live in hil/stage/judges.py and segments.py, the condition helpers in conditions.py.
 """
 
 from __future__ import annotations
@@ -13,15 +13,8 @@ from hil.bus.codec import MessageSpec, Signals
 from hil.results.trace import Trace
 from hil.stage.conditions import EventLike, Verdict
 from hil.stage.expect import Expectation
-from hil.stage.judges import (
-    ODOMETER_MESSAGE,
-    EveryJudge,
-    InstantsJudge,
-    Judge,
-    Odometer,
-    WindowJudge,
-    WithinJudge,
-)
+from hil.stage.judges import EveryJudge, InstantsJudge, Judge, WithinJudge
+from hil.stage.segments import ODOMETER_MESSAGE, Odometer, WindowJudge
 
 __all__ = ["Verdict", "Verdicts", "evaluate", "messages_read"]
 

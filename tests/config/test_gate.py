@@ -49,7 +49,7 @@ def _calibration(tmp_path: Path, section: str, line: str) -> Path:
         ("engine", "curve_nm = [350.0, nan, 650.0, 750.0, 750.0]", "engine.curve_nm[1]", "finite"),
         ("hardware", "final_drive = 1e308", "hardware.final_drive", "less than or equal to 10"),
         ("hardware", "gear_ratios = [5.0, 3.2, 2.1, 1.7, 1.3, 1.0, 0.8, -inf]", "hardware.gear_ratios[7]", "finite"),
-        ("tcu.shift.power_on_up", "fill_ms = inf\ntorque_ms = 30.0\ninertia_ms = 80.0",
+        ("tcu.shift.power_on_up", "fill_ms = inf\ntorque_ms = 30.0\ninertia_bar = 7.0",
          "tcu.shift.power_on_up.fill_ms", "finite"),
         ("tcu", "limiter_upshift_gears = [99]", "tcu.limiter_upshift_gears[0]", "less than or equal to 8"),
         ("driver", "speed_kp_pct_per_kph = nan", "driver.speed_kp_pct_per_kph", "finite"),

@@ -5,16 +5,13 @@ and a negative response come back."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from tests.runtime.test_serve_udp import _netns_available
+from tests.netns import needs_netns, run_isolated
 from tests.support import ROOT
 
-pytestmark = pytest.mark.skipif(_netns_available() is not None, reason=str(_netns_available()))
+pytestmark = needs_netns
 
 STAGE = """stage: abs_lost
 duration: 60 s
@@ -30,9 +27,6 @@ def test_hil_diag_reads_and_clears_a_dtc_caused_by_a_fault_served_by_another_pro
     hil = f"{sys.executable} -m hil.cli"
     rig = ROOT / "rigs" / "udp.toml"
     script = f"""
-set -e
-ip link set lo up multicast on
-ip route add 224.0.0.0/4 dev lo
 {hil} serve {rig} --stage {tmp_path}/abs_lost.yaml --out {tmp_path}/serve > {tmp_path}/serve.txt 2>&1 &
 srv=$!
 sleep 2.5
@@ -46,8 +40,7 @@ echo $? > {tmp_path}/nrc.code
 kill -TERM $srv
 wait $srv
 """
-    done = subprocess.run(["unshare", "-n", "bash", "-c", script], cwd=ROOT, timeout=120, check=False,
-                          capture_output=True, text=True)
+    done = run_isolated(script, timeout_s=120)
     served = (tmp_path / "serve.txt").read_text() if (tmp_path / "serve.txt").exists() else ""
     assert done.returncode == 0, f"{done.stderr}\n{served}"
 

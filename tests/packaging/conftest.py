@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
+
+from tests import optin
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "install: builds the wheel and installs it in venvs; `pytest -m install`")
+    optin.register(config, "install", "HIL_INSTALL", "builds the wheel and installs it in venvs (CI does)")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if os.environ.get("HIL_INSTALL") == "1" or "install" in (config.getoption("-m") or ""):
-        return
-    skip = pytest.mark.skip(reason="install: run with `pytest -m install` or HIL_INSTALL=1 (CI does)")
-    for item in items:
-        if "install" in item.keywords:
-            item.add_marker(skip)
+    optin.skip_unless_asked(config, items, "install", "HIL_INSTALL")

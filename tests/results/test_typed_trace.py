@@ -105,3 +105,18 @@ def test_without_the_extras_a_run_skips_parquet_plots_and_mf4_with_one_line_each
     assert (out / "trace" / "TCU_Status.csv").is_file() and not list(out.glob("trace/*.parquet"))
     assert not (out / "can.mf4").exists()
     assert "needs the [plots] extra" in (out / "report.html").read_text()
+
+
+@pytest.mark.parametrize("max_points", [7, 100, 10_000])
+def test_a_decimated_read_is_every_nth_row_of_the_full_one_from_parquet_and_csv(
+    run_dir: Path, tmp_path: Path, max_points: int,
+) -> None:
+    full = read_signal(run_dir, "ECM_Engine", "EngineSpeed")
+    stride = max(1, len(full[0]) // max_points)
+    want = (full[0][::stride], full[1][::stride])
+    assert read_signal(run_dir, "ECM_Engine", "EngineSpeed", max_points=max_points) == want
+    csv_only = tmp_path / "csv"
+    (csv_only / "trace").mkdir(parents=True)
+    for name in ("ECM_Engine.csv", "schema.json"):
+        (csv_only / "trace" / name).write_bytes((run_dir / "trace" / name).read_bytes())
+    assert read_signal(csv_only, "ECM_Engine", "EngineSpeed", max_points=max_points) == want

@@ -6,39 +6,24 @@ Runs inside a private network namespace with only loopback (multicast never leav
 from __future__ import annotations
 
 import json
-import shutil
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
 import can
-import pytest
 
 from hil.bus.codec import Codec
 from hil.bus.e2e import E2EReceiver
+from tests.netns import needs_netns, run_isolated
 from tests.support import ROOT
 
-
-def _netns_available() -> str | None:
-    if shutil.which("unshare") is None or shutil.which("ip") is None:
-        return "needs unshare and ip (util-linux, iproute2)"
-    probe = subprocess.run(["unshare", "-n", "ip", "link", "set", "lo", "up"], capture_output=True, check=False)
-    if probe.returncode != 0:
-        return f"cannot create a private network namespace: {probe.stderr.decode().strip()}"
-    return None
-
-
-pytestmark = pytest.mark.skipif(_netns_available() is not None, reason=str(_netns_available()))
+pytestmark = needs_netns
 
 
 def test_serve_controllers_in_one_process_talk_to_driver_and_plant_in_another(tmp_path: Path) -> None:
     hil = f"{sys.executable} -m hil.cli"
     rig = ROOT / "rigs" / "udp.toml"
     script = f"""
-set -e
-ip link set lo up multicast on
-ip route add 224.0.0.0/4 dev lo
 {hil} serve {rig} --emulate TCU,HHB,DCU --out {tmp_path}/ctl > {tmp_path}/ctl.txt 2>&1 &
 ctl=$!
 sleep 1.5
@@ -46,8 +31,7 @@ sleep 1.5
 kill -TERM $ctl
 wait $ctl
 """
-    done = subprocess.run(["unshare", "-n", "bash", "-c", script], cwd=ROOT, timeout=60, check=False,
-                          capture_output=True, text=True)
+    done = run_isolated(script, timeout_s=60)
     ctl_out = (tmp_path / "ctl.txt").read_text()
     car_out = (tmp_path / "car.txt").read_text()
     assert done.returncode == 0, f"{done.stderr}\n{ctl_out}\n{car_out}"
@@ -77,14 +61,10 @@ wait $ctl
 
 def test_all_nodes_in_one_process_do_not_count_their_own_multicast_echoes_as_bad(tmp_path: Path) -> None:
     script = f"""
-set -e
-ip link set lo up multicast on
-ip route add 224.0.0.0/4 dev lo
 {sys.executable} -m hil.cli serve {ROOT / "rigs" / "udp.toml"} --duration 2 --out {tmp_path}/one \\
     > {tmp_path}/one.txt 2>&1
 """
-    done = subprocess.run(["unshare", "-n", "bash", "-c", script], cwd=ROOT, timeout=60, check=False,
-                          capture_output=True, text=True)
+    done = run_isolated(script, timeout_s=60)
     assert done.returncode == 0, f"{done.stderr}\n{(tmp_path / 'one.txt').read_text()}"
     health = json.loads((tmp_path / "one" / "run.json").read_text())["bus_health"]
     assert health["frames_tx"] > 100

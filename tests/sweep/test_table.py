@@ -11,10 +11,10 @@ from hil.sweep.table import judge_all, to_arrow, write_table
 from tests.sweep.helpers import STAGES
 
 TOLS = load_tolerances(STAGES / "tolerances.toml")
-KEY = "tcu.shift.power_on_up.inertia_ms"
+KEY = "tcu.shift.power_on_up.inertia_bar"
 
 
-def record(variant: str, stage: str, kpis: dict[str, float] | None, value: object = 80.0) -> Record:
+def record(variant: str, stage: str, kpis: dict[str, float] | None, value: object = 7.0) -> Record:
     error = None if kpis is not None else "DbcError: broken"
     return Record(variant, stage, f"sha-{variant}", "inputs", {KEY: value}, kpis, error,
                   None if kpis is None else f"runs/{variant}/{stage}/can.log", 1.0, "host:1")
