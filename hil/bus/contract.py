@@ -41,7 +41,7 @@ MESSAGES: dict[str, tuple[str, int | None, bool, dict[str, Need]]] = {
         "HandbrakeLever": Need(0, 100), "CentreLockSwitch": FLAG, "LowRangeRequest": FLAG}),
     "ECM_Engine": ("ECM", 10, True, {
         "EngineSpeed": Need(0, 9000), "EngineTorque": Need(-500, 1000), "EngineTorqueMax": Need(0, 1000),
-        "TorqueInterventionActive": FLAG, "EngineStalled": FLAG}),
+        "TorqueInterventionActive": FLAG, "EngineStalled": FLAG, "FlightMode": FLAG}),
     # what the plant simulates that is not on this bus in a car: the turbine speed sensor (wired to
     # the TCU) and the true speed over ground (for analysis; the ABS's VehicleSpeed is an estimate)
     "ECM_PlantSensors": ("ECM", 10, True, {"TurbineSpeed": Need(0, 9000), "TrueVehicleSpeed": WHEEL_KPH}),

@@ -40,6 +40,14 @@ class EngineCalibration(Strict):
     drag_nm_per_krpm: float = Field(default=12.0, ge=0, le=100)  # E
     idle_gain_nm_per_rpm: float = Field(default=1.0, ge=0, le=20)  # E: idle speed controller
     blip_gain_nm_per_rpm: float = Field(default=1.0, ge=0, le=20)  # E: rev-match controller, proportional...
+    # Flight Mode (rally team software, R): airborne -> torque cap until landed (docs/gearbox.md#torque-intervention)
+    flight_mode: bool = False
+    flight_wheel_accel_mps2: float = Field(default=20.0, ge=1, le=500)  # E: wheels speeding up this fast...
+    flight_overspeed_fraction: float = Field(default=0.1, ge=0, le=2)  # ...and this far past the reference...
+    flight_body_accel_mps2: float = Field(default=2.0, ge=0, le=20)  # ...with the body gaining less than this...
+    flight_confirm_ms: float = Field(default=20.0, ge=0, le=500)  # ...for this long: airborne
+    flight_torque_nm: float = Field(default=150.0, ge=0, le=2000)  # E: the cap in the air
+    flight_exit_ms: float = Field(default=150.0, ge=0, le=5000)  # E: back at the reference this long: landed
     blip_integral_nm_per_rpm_s: float = Field(default=20.0, ge=0, le=500)  # E: ...and integral (holds under load)
 
     @model_validator(mode="after")
@@ -142,14 +150,14 @@ class Engine:
         drag = self._drag0 + self._drag1 * omega
         pedal = self._pedal
         demand = pedal * t_max - (1.0 - pedal) * drag
-        if omega < self._idle:  # idle controller: hold idle against the converter load
-            demand = max(demand, min(t_max, self._idle_gain * (self._idle - omega)))
         if self._blip > 0.0:
             # rev-match: the ECM takes over from the pedal and holds the new gear's speed (throttle
             # blip below it, torque cut above it) while the ratio changes (docs/gearbox.md#torque-intervention)
-            error = self._blip - omega
+            error = max(self._blip, self._idle) - omega
             self._blip_integral = max(-drag, min(t_max, self._blip_integral + self._blip_ki * error * h))
             demand = min(t_max, self._blip_gain * error + self._blip_integral)
+        if omega < self._idle:  # idle controller: hold idle against the converter load (a blip too)
+            demand = max(demand, min(t_max, self._idle_gain * (self._idle - omega)))
         if omega > self._limiter:
             self.on_limiter = True
         elif omega < self._limiter_off:
@@ -159,8 +167,9 @@ class Engine:
         limited = max(min(demand, self._limit), -drag)
         self.intervention_active = (self._cut and limited < demand) or self._blip > 0.0
         cur = self.torque_nm
-        # cuts, the limiter and the rev-match take torque away by ignition retard: fast
-        fast = self._cut or self.on_limiter or self._blip > 0.0
+        # cuts, ceilings (TCU, ESC, Flight Mode), the limiter and the rev-match take torque away by
+        # ignition retard: fast; the pedal closes the throttle: slower
+        fast = self._cut or self.on_limiter or self._blip > 0.0 or limited < demand
         k = self._k_rise if limited >= cur else self._k_cut if fast else self._k_fall
         a = k * h
         cur += (limited - cur) * (a if a < 1.0 else 1.0)

@@ -28,7 +28,7 @@ from hil.models.tcu_hydraulics import Hydraulics, lockup_command
 from hil.models.tcu_schedule import ShiftMapCalibration
 from hil.models.tcu_shift import Shift, ShiftCalibration, ShiftEvent, ShiftSpeeds
 from hil.models.tcu_speed import OutputSpeed
-from hil.models.tcu_thermal import OilThermal, ThermalCalibration, slip_power_w
+from hil.models.tcu_thermal import OilThermal, ThermalCalibration, heat_w
 
 _NS_PER_MS = 1_000_000
 _SELECTORS = frozenset(int(s) for s in Selector)
@@ -227,7 +227,7 @@ class Tcu:
             if self.shift is None and not lost:
                 self._automatic(now_ns, i, prev_pedal)
         self._update_lockup(i, lost)
-        temp = self.thermal.step(now_ns, self._slip_power_w(i) if i.engine_ok else 0.0)
+        temp = self.thermal.step(now_ns, self._heat_w(i) if i.engine_ok else 0.0)
         return self._outputs(now_ns, i, lost, temp, event)
 
     def _selector(self, i: TcuInputs, lost: bool) -> None:
@@ -335,7 +335,7 @@ class Tcu:
             now_ns, self.gear, target, power_on=i.accel_pct > c.power_on_pedal_pct, trigger=trigger,
             request_ns=request_ns, cal=c.shift, slow_factor=c.thermal.derate_time_factor if hot else 1.0,
             torque_nm=torque, cut_nm=torque * c.upshift_cut_pct / 100.0,
-            offgoing_bar=self.hydraulics.held_bar(now_ns))
+            offgoing_bar=self.hydraulics.held_bar(now_ns), lockup=self.lockup)
         self._torque_at_request_nm = torque
 
     def turbine_rpm(self, i: TcuInputs) -> float:
@@ -365,12 +365,13 @@ class Tcu:
         self.lockup = lockup_command(self.lockup, allowed=allowed, shifting=s is not None, turbine_rpm=turbine,
                                      open_rpm=c.lockup_open_rpm, close_rpm=c.lockup_close_rpm)
 
-    def _slip_power_w(self, i: TcuInputs) -> float:
+    def _heat_w(self, i: TcuInputs) -> float:
         s = self.shift
         inertia = s is not None and s.phase is ShiftPhase.INERTIA
-        return slip_power_w(
-            engine_rpm=i.engine_rpm, engine_torque_nm=i.engine_torque_nm, turbine_rpm=self.turbine_rpm(i),
-            converter_open=not self.lockup and (_forward(self.gear) or self.gear == Gear.R),
+        in_gear = _forward(self.gear) or self.gear == Gear.R
+        return heat_w(
+            self.cal.thermal, engine_rpm=i.engine_rpm, engine_torque_nm=i.engine_torque_nm,
+            turbine_rpm=self.turbine_rpm(i), converter_open=not self.lockup and in_gear, in_gear=in_gear,
             clutch_sync_rpm=self.engine_rpm_in(s.to_gear) if inertia and s is not None else None)
 
     def _outputs(self, now_ns: int, i: TcuInputs, lost: bool, temp: float, event: ShiftEvent | None) -> TcuOutputs:

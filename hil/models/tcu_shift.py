@@ -114,32 +114,35 @@ class Shift:
     in_band_ns: int | None = None  # input within the sync band since
     synced_ns: int | None = None  # t3
     prev_off_new_rpm: float = 0.0  # turbine minus the new gear's speed at the last step (a crossing)
+    # power-on upshifts and power-off downshifts hand the load over before the ratio moves
+    torque_first: bool = True
+    # a power-on downshift (converter closed): the offgoing element slips under the flaring engine
+    offgoing_slips: bool = False
 
     @classmethod
     def plan(cls, now_ns: int, from_gear: int, to_gear: int, *, power_on: bool, trigger: Trigger,
              request_ns: int, cal: ShiftCalibration, slow_factor: float, torque_nm: float, cut_nm: float,
-             offgoing_bar: float) -> Shift:
+             offgoing_bar: float, lockup: bool = True) -> Shift:
         """A shift from `now_ns`; `slow_factor` > 1 (hot oil) stretches the timed phases and
-        softens the inertia pressure by the same factor."""
+        softens the inertia pressure by the same factor. With the converter open (`lockup` False)
+        a power-on downshift cannot flare the turbine with the engine: the oncoming element pulls
+        it across as in a power-off downshift (that kind's profile and order)."""
         kind = shift_kind(to_gear > from_gear, power_on)
-        p = cal.of(kind)
+        as_kind = ShiftKind.POWER_OFF_DOWN if kind is ShiftKind.POWER_ON_DOWN and not lockup else kind
+        p = cal.of(as_kind)
         scale = _NS_PER_MS * slow_factor
         pressure = cal.fill_bar + (p.inertia_bar - cal.fill_bar) / slow_factor
-        if kind in TORQUE_FIRST:  # the oncoming element carries the engine's load through the ratio change
+        if as_kind in TORQUE_FIRST:  # the oncoming element carries the engine's load through the ratio change
             pressure += cal.oncoming_bar_per_100nm * max(0.0, torque_nm) / 100.0
         return cls(from_gear, to_gear, kind, trigger, request_ns,
                    fill_end_ns=now_ns + int((cal.decision_ms + p.fill_ms) * scale),
                    torque_ns=int(p.torque_ms * scale), inertia_bar=min(cal.line_bar, pressure),
-                   offgoing_bar=offgoing_bar, cut_nm=cut_nm, cal=cal, phase_start_ns=now_ns)
+                   offgoing_bar=offgoing_bar, cut_nm=cut_nm, cal=cal, phase_start_ns=now_ns,
+                   torque_first=as_kind in TORQUE_FIRST, offgoing_slips=as_kind is ShiftKind.POWER_ON_DOWN)
 
     @property
     def up(self) -> bool:
         return self.to_gear > self.from_gear
-
-    @property
-    def torque_first(self) -> bool:
-        """Power-on upshifts and power-off downshifts hand the load over before the ratio moves."""
-        return self.kind in TORQUE_FIRST
 
     def _enter(self, phase: ShiftPhase, now_ns: int) -> None:
         self.phase, self.phase_start_ns = phase, now_ns
@@ -187,11 +190,6 @@ class Shift:
         phase overruns its timeout."""
         timeout_ns = int(self.cal.inertia_timeout_ms * _NS_PER_MS)
         return self.cal.line_bar if now_ns - self.phase_start_ns >= timeout_ns else self.inertia_bar
-
-    @property
-    def offgoing_slips(self) -> bool:
-        """A power-on downshift: the offgoing element slips under the flaring engine, keeping the drive."""
-        return self.kind is ShiftKind.POWER_ON_DOWN
 
     def pressures(self, now_ns: int) -> tuple[float, float]:
         """(offgoing, oncoming) element pressure commands now, in bar."""

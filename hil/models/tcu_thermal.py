@@ -1,7 +1,8 @@
-"""Transmission oil temperature: one thermal mass heated by slip and cooled towards a reference.
+"""Transmission oil temperature: one thermal mass heated by slip and losses, cooled towards a reference.
 
-Heat comes from converter slip (engine torque × engine-turbine slip speed) and from clutch slip
-during shifts; the rally car's added oil cooler shows as a bigger cooling coefficient.
+Heat comes from converter slip (engine torque × engine-turbine slip speed), clutch slip during
+shifts, the gear train's losses and the clutch packs' drag; the rally car's added oil cooler
+shows as a bigger cooling coefficient.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ class ThermalCalibration(Strict):
     limp_exit_c: float = Field(default=128.0, ge=40, le=200)  # limp latches until the oil cools below this
     derate_time_factor: float = Field(default=1.5, ge=1.0, le=5.0)  # phase durations × this when hot
     limp_torque_limit_nm: float = Field(default=400.0, ge=1, le=2047.5)  # engine ceiling in limp
+    # losses into the oil besides slip (E: an 8HP passes ~98.5 % of its power; the rest is gear mesh
+    # and bearings; the pump (line pressure x flow) and the open clutch packs drag with speed)
+    gear_loss_fraction: float = Field(default=0.015, ge=0, le=0.2)  # of the power through the gearbox
+    spin_loss_w_per_krpm: float = Field(default=700.0, ge=0, le=10000)  # pump and drag, per 1,000 turbine rpm
 
     @model_validator(mode="after")
     def _ordered(self) -> ThermalCalibration:
@@ -63,10 +68,11 @@ class OilThermal:
         return self.temp_c >= self.cal.derate_c
 
 
-def slip_power_w(*, engine_rpm: float, engine_torque_nm: float, turbine_rpm: float, converter_open: bool,
-                 clutch_sync_rpm: float | None) -> float:
+def heat_w(cal: ThermalCalibration, *, engine_rpm: float, engine_torque_nm: float, turbine_rpm: float,
+           converter_open: bool, in_gear: bool, clutch_sync_rpm: float | None) -> float:
     """Heat into the oil (W) as the TCU estimates it from its sensors: converter slip under engine
-    torque, and a shift element slipping from the turbine speed to `clutch_sync_rpm` (in a shift)."""
+    torque, a shift element slipping from the turbine speed to `clutch_sync_rpm` (in a shift), the
+    gear train's share of the power passing through, and the drag of the spinning clutch packs."""
     w_engine = engine_rpm / _RPM_PER_RAD_S
     w_turbine = turbine_rpm / _RPM_PER_RAD_S
     power = 0.0
@@ -74,4 +80,6 @@ def slip_power_w(*, engine_rpm: float, engine_torque_nm: float, turbine_rpm: flo
         power += max(0.0, engine_torque_nm) * max(0.0, w_engine - w_turbine)
     if clutch_sync_rpm is not None:
         power += abs(engine_torque_nm) * abs(w_turbine - clutch_sync_rpm / _RPM_PER_RAD_S)
-    return power
+    if in_gear:
+        power += cal.gear_loss_fraction * abs(engine_torque_nm * w_turbine)
+    return power + cal.spin_loss_w_per_krpm * abs(turbine_rpm) / 1000.0

@@ -19,6 +19,7 @@ ANALOG: dict[str, tuple[str, str, float, float]] = {
     "brake": ("brake_bar", "bar", 0.0, 200.0),
     "handbrake": ("handbrake_pct", "%", 0.0, 100.0),
     "grade": ("grade_pct", "%", -100.0, 100.0),
+    "airborne": ("airborne_pct", "%", 0.0, 100.0),  # share of the car's weight off the ground (a jump)
     "target_speed": ("target_speed_kph", "km/h", 0.0, 250.0),
 }
 # switch channels -> the names (and numbers) they take

@@ -28,6 +28,7 @@ DRIVER_CHANNELS: dict[str, float] = {
 }
 WORLD_CHANNELS: dict[str, float] = {
     "grade_pct": 0.0,
+    "airborne_pct": 0.0,  # 100: all four wheels in the air
 }
 WHEELS: tuple[str, ...] = ("FL", "FR", "RL", "RR")
 

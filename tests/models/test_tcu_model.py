@@ -14,7 +14,7 @@ from hil.models.enums import Gear, Selector, ShiftKind, ShiftPhase
 from hil.models.hardware import HardwareCalibration
 from hil.models.tcu import Tcu, TcuCalibration, TcuInputs
 from hil.models.tcu_schedule import ShiftMapCalibration, interp
-from hil.models.tcu_thermal import OilThermal, ThermalCalibration
+from hil.models.tcu_thermal import OilThermal, ThermalCalibration, heat_w
 
 MS = 1_000_000
 HW = HardwareCalibration()
@@ -286,3 +286,32 @@ def test_a_gear_the_box_hunted_back_into_is_held_for_the_calibrated_time() -> No
     assert d.gears[-1] == 2
     start = d.shift_started[-1] * 10 * MS
     assert start - t_hunt == pytest.approx(cal.hunt_hold_ms * MS, abs=10 * MS)
+
+
+def test_the_gear_train_and_the_spinning_clutch_packs_heat_the_oil_besides_slip() -> None:
+    cal = ThermalCalibration()
+    locked = heat_w(cal, engine_rpm=3000.0, engine_torque_nm=500.0, turbine_rpm=3000.0, converter_open=False,
+                    in_gear=True, clutch_sync_rpm=None)
+    w = 3000.0 * 2 * math.pi / 60
+    assert locked == pytest.approx(cal.gear_loss_fraction * 500.0 * w + cal.spin_loss_w_per_krpm * 3.0)
+    slipping = heat_w(cal, engine_rpm=3000.0, engine_torque_nm=500.0, turbine_rpm=2500.0, converter_open=True,
+                      in_gear=True, clutch_sync_rpm=None)
+    w_turbine = 2500.0 * 2 * math.pi / 60
+    losses = cal.gear_loss_fraction * 500.0 * w_turbine + cal.spin_loss_w_per_krpm * 2.5
+    assert slipping == pytest.approx(losses + 500.0 * (w - w_turbine))  # the converter's slip on top
+
+
+@pytest.mark.parametrize("lockup", [True, False])
+def test_a_power_on_downshift_with_the_converter_open_runs_as_a_power_off_one(lockup: bool) -> None:
+    from hil.models.enums import Trigger
+    from hil.models.tcu_shift import Shift, ShiftCalibration
+
+    cal = ShiftCalibration()
+    s = Shift.plan(0, 3, 2, power_on=True, trigger=Trigger.PADDLE, request_ns=0, cal=cal, slow_factor=1.0,
+                   torque_nm=300.0, cut_nm=60.0, offgoing_bar=cal.line_bar, lockup=lockup)
+    assert s.kind is ShiftKind.POWER_ON_DOWN  # reported as what the driver asked for
+    # closed: the engine flares the turbine against a slipping offgoing element (ratio first);
+    # open: the turbine does not follow the engine, the oncoming element must pull it (load first)
+    assert s.torque_first is not lockup and s.offgoing_slips is lockup
+    as_kind = ShiftKind.POWER_ON_DOWN if lockup else ShiftKind.POWER_OFF_DOWN
+    assert s.fill_end_ns == int((cal.decision_ms + cal.of(as_kind).fill_ms) * MS)

@@ -7,15 +7,17 @@ from pathlib import Path
 
 import pytest
 
+from hil.config.calibration import load_calibration
 from hil.results.events import EventDetector
 from hil.results.trace import Trace
 from hil.runtime.rig import Rig
 from hil.stage.loader import load_stage
 from hil.stage.verdicts import Verdict, evaluate, messages_read
-from tests.support import ROOT, prepared
+from tests.support import RALLY, ROAD, ROOT, prepared
 
 STAGES = ROOT / "stages"
-SHORT = ["standing_start", "gravel_paddles", "hairpins", "fast_limiter", "dune_climb"]
+# every shipped stage but long_mixed (32 simulated minutes: `-m slow`); sand_climb_heat is 10 minutes, ~16 s
+SHORT = ["standing_start", "gravel_paddles", "hairpins", "fast_limiter", "dune_climb", "jumps", "sand_climb_heat"]
 
 
 WHEELS = ("WheelSpeedFL", "WheelSpeedFR", "WheelSpeedRL", "WheelSpeedRR")
@@ -23,10 +25,10 @@ ZIGZAG_KPH = 2.0  # a 10 ms step this large, reversed twice in a row, is an osci
 
 
 @functools.cache
-def run_stage(path: Path) -> tuple[list[Verdict], Trace]:
+def run_stage(path: Path, calibration: Path | None = None) -> tuple[list[Verdict], Trace]:
     """Run a stage file like `hil run --stage` does and evaluate its expectations (once per test session)."""
     stage = load_stage(path)
-    prep = prepared(stage=stage)
+    prep = prepared(stage=stage, calibration=calibration)
     trace = Trace(only=messages_read(stage.expectations) | {"ABS_WheelSpeeds"})
     detector = EventDetector()
     with Rig(prep) as rig:
@@ -77,3 +79,17 @@ def test_long_mixed_stage_meets_its_expectations_without_wheel_speed_oscillation
     verdicts, trace = run_stage(STAGES / "long_mixed.yaml")
     assert failures(verdicts) == []
     assert oscillations(trace)[:3] == []
+
+
+def test_the_hot_sand_climb_reaches_derate_with_the_road_cooler_and_not_with_the_rally_one(tmp_path: Path) -> None:
+    stage = STAGES / "sand_climb_heat.yaml"
+    _, trace = run_stage(stage)  # its expectations are judged with the others
+    derate_c = load_calibration(RALLY).values.tcu.thermal.derate_c
+    assert max(v for _, v in trace.series("TCU_Status", "OilTemp")) < derate_c
+    road_cooler = load_calibration(ROAD).values.tcu.thermal.cooling_w_per_k
+    text = RALLY.read_text()
+    variant = tmp_path / "rally_with_road_cooler.toml"
+    variant.write_text(text.replace("cooling_w_per_k = 450.0", f"cooling_w_per_k = {road_cooler}"))
+    assert variant.read_text() != text
+    _, hot = run_stage(stage, variant)
+    assert max(v for _, v in hot.series("TCU_Status", "OilTemp")) >= derate_c

@@ -31,14 +31,16 @@ class Body:
         self._transfer_kg_m = 0.0  # load moved per wheel per m/s² (m·h_cg / wheelbase / 2)
         self._filter = 0.0  # fraction of the way to the new acceleration per substep
 
-    def begin_step(self, cal: VehicleCalibration, hw: HardwareCalibration, grade_pct: float,
-                   crr: list[float], h: float) -> None:
-        """Latch one node step's grade and the rolling-resistance coefficients under the four wheels."""
+    def begin_step(self, cal: VehicleCalibration, hw: HardwareCalibration, *, grade_pct: float,
+                   crr: list[float], h: float, ground: float = 1.0) -> None:
+        """Latch one node step's grade and the rolling-resistance coefficients under the four wheels;
+        `ground` is the share of the weight on the ground (0 over a jump: no tyre load, no rolling
+        resistance, and the slope no longer pushes the car along it)."""
         m = cal.mass_kg
         theta = math.atan(grade_pct / 100.0)
-        mg_cos = m * G * math.cos(theta)
+        mg_cos = m * G * math.cos(theta) * ground
         self._mass_kg = m
-        self._grade_n = m * G * math.sin(theta)
+        self._grade_n = m * G * math.sin(theta) * ground
         self._half_rho_cda = 0.5 * cal.air_density_kg_m3 * cal.cda_m2
         self._front_n = mg_cos * cal.front_weight_fraction / 2.0
         self._rear_n = mg_cos * (1.0 - cal.front_weight_fraction) / 2.0

@@ -37,6 +37,7 @@ class PlantInputs:
     blip_target_rpm: float
     grade_pct: float
     surfaces: tuple[str, str, str, str]  # FL, FR, RL, RR
+    airborne_pct: float = 0.0  # share of the weight off the ground: 100 in the air over a jump
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +123,9 @@ class Plant:
         self.diffs.begin_step(final_drive=self.hw.final_drive, h=h, wheel_inertia=vc.wheel_inertia_kgm2,
                               prop_inertia=self.dcal.propshaft_inertia_kgm2, radius_m=self.hw.rolling_radius_m,
                               capacity_nm=capacity, park=park)
-        self.body.begin_step(vc, self.hw, inp.grade_pct, [self._crr[s] for s in inp.surfaces], h)
+        ground = 1.0 - min(1.0, max(0.0, inp.airborne_pct / 100.0))
+        self.body.begin_step(vc, self.hw, grade_pct=inp.grade_pct, crr=[self._crr[s] for s in inp.surfaces], h=h,
+                             ground=ground)
 
     def _substep(self, h: float, a: float, tyres: list[TyreCoefficients]) -> None:
         """One substep: powertrain, tyres at the current speeds, the implicit driveline solve, the body."""

@@ -17,7 +17,7 @@ H = 0.002
 
 def body(grade_pct: float = 0.0, crr: float = 0.03, speed_mps: float = 0.0) -> Body:
     b = Body()
-    b.begin_step(CAL, HW, grade_pct, [crr] * 4, H)
+    b.begin_step(CAL, HW, grade_pct=grade_pct, crr=[crr] * 4, h=H)
     b.speed_mps = speed_mps
     return b
 
