@@ -9,7 +9,7 @@ from hil.models.abs import Abs, AbsInputs, AbsOutputs
 from hil.models.driveline import DrivelineInputs
 from hil.models.enums import NO_TORQUE_LIMIT_NM, Intervention
 from hil.models.flight_mode import FlightMode
-from hil.models.plant import Plant, PlantInputs
+from hil.models.plant import Plant, PlantInputs, PlantOutputs
 from hil.models.world import StageSource
 from hil.runtime.node import RxView, Tx
 
@@ -41,30 +41,10 @@ class PlantNode:
     def step(self, now_ns: int, rx: RxView) -> Tx:
         drv = rx.signals("DRV_Controls")
         drv_ok = not rx.timed_out("DRV_Controls")
-        tcu_ok = not rx.timed_out("TCU_Status")
-        tcu = rx.signals("TCU_Status")
         req = rx.signals("TCU_TorqueRequest")
         req_ok = not rx.timed_out("TCU_TorqueRequest")
-        hhb = rx.signals("HHB_Status")
-        dcu = rx.signals("DCU_Status")
-        dcu_ok = not rx.timed_out("DCU_Status")
-        clutch = rx.signals("TCU_ClutchControl")
-        # A lost TCU means no gear engaged and no clutch pressure (the box falls to neutral), a lost
-        # DCU an open centre and open axle diffs (the actuators' fail-safe position).
-        tcu_ok = tcu_ok and not rx.timed_out("TCU_ClutchControl")
-        gear = int(tcu["GearActual"]) if tcu_ok else 0
-        driveline = DrivelineInputs(
-            gear_actual=gear,
-            gear_target=int(tcu["GearTarget"]) if tcu_ok else 0,
-            offgoing_bar=clutch["OffgoingPressure"] if tcu_ok else 0.0,
-            oncoming_bar=clutch["OncomingPressure"] if tcu_ok else 0.0,
-            lockup=tcu_ok and tcu["ConverterLockup"] >= 0.5,
-            centre_nm=dcu["CentreCouplingTorque"] if dcu_ok else 0.0,
-            front_lock_nm=dcu["FrontDiffLockTorque"] if dcu_ok else 0.0,
-            rear_lock_nm=dcu["RearDiffLockTorque"] if dcu_ok else 0.0,
-        )
         brake_bar = drv["BrakePressure"] if drv_ok else 0.0
-        handbrake_bar = hhb["RearBrakePressure"] if not rx.timed_out("HHB_Status") else 0.0
+        handbrake_bar = rx.signals("HHB_Status")["RearBrakePressure"] if not rx.timed_out("HHB_Status") else 0.0
         esc = self._abs_out
         tcu_limit = req["TorqueLimitRequest"] if req_ok else NO_TORQUE_LIMIT_NM
         out = self.model.step(now_ns, PlantInputs(
@@ -72,7 +52,7 @@ class PlantNode:
             front_brake_bar=esc.front_brake_bar if esc is not None else brake_bar,
             rear_brake_bar=esc.rear_brake_bar if esc is not None else brake_bar,
             handbrake_bar=handbrake_bar,
-            driveline=driveline,
+            driveline=_driveline(rx),
             torque_limit_nm=min(tcu_limit, self._flight_cap_nm, esc.torque_limit_nm if esc is not None else tcu_limit),
             intervention=int(req["InterventionType"]) if req_ok else Intervention.NONE,
             blip_target_rpm=req["BlipTargetSpeed"] if req_ok else 0.0,
@@ -85,6 +65,9 @@ class PlantNode:
                                                         out.engine_torque_max_nm, out.accel_mps2))
         self._flight_cap_nm = self.flight.step(now_ns, self.model.ecal, out.wheel_kph, self._abs_out.reference_kph,
                                                out.accel_mps2)
+        return self._frames(out, self._abs_out.reference_kph)
+
+    def _frames(self, out: PlantOutputs, abs_reference_kph: float) -> Tx:
         fl, fr, rl, rr = out.wheel_kph
         return Tx(cyclic={
             "ECM_Engine": {
@@ -100,6 +83,26 @@ class PlantNode:
             "ABS_WheelSpeeds": {
                 "WheelSpeedFL": min(fl, 255.75), "WheelSpeedFR": min(fr, 255.75),
                 "WheelSpeedRL": min(rl, 255.75), "WheelSpeedRR": min(rr, 255.75),
-                "VehicleSpeed": min(self._abs_out.reference_kph, 255.9375),
+                "VehicleSpeed": min(abs_reference_kph, 255.9375),
             },
         })
+
+
+def _driveline(rx: RxView) -> DrivelineInputs:
+    """What the TCU and DCU command. A lost TCU means no gear engaged and no clutch pressure (the
+    box falls to neutral), a lost DCU an open centre and open axle diffs (the actuators' fail-safe)."""
+    tcu = rx.signals("TCU_Status")
+    clutch = rx.signals("TCU_ClutchControl")
+    dcu = rx.signals("DCU_Status")
+    tcu_ok = not rx.timed_out("TCU_Status") and not rx.timed_out("TCU_ClutchControl")
+    dcu_ok = not rx.timed_out("DCU_Status")
+    return DrivelineInputs(
+        gear_actual=int(tcu["GearActual"]) if tcu_ok else 0,
+        gear_target=int(tcu["GearTarget"]) if tcu_ok else 0,
+        offgoing_bar=clutch["OffgoingPressure"] if tcu_ok else 0.0,
+        oncoming_bar=clutch["OncomingPressure"] if tcu_ok else 0.0,
+        lockup=tcu_ok and tcu["ConverterLockup"] >= 0.5,
+        centre_nm=dcu["CentreCouplingTorque"] if dcu_ok else 0.0,
+        front_lock_nm=dcu["FrontDiffLockTorque"] if dcu_ok else 0.0,
+        rear_lock_nm=dcu["RearDiffLockTorque"] if dcu_ok else 0.0,
+    )
