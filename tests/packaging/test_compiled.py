@@ -19,8 +19,9 @@ from tests.support import ROOT
 pytestmark = [
     pytest.mark.install,
     pytest.mark.skipif(importlib.util.find_spec("mypyc") is None, reason="mypyc (mypy) is not installed"),
-    pytest.mark.skipif(shutil.which((sysconfig.get_config_var("CC") or "cc").split()[0]) is None,
-                       reason="no C compiler: the wheel is the pure one"),
+    pytest.mark.skipif(shutil.which((sysconfig.get_config_var("CC") or "cc").split()[0]) is None
+                       or not (Path(sysconfig.get_paths()["include"]) / "Python.h").is_file(),
+                       reason="no C compiler or no Python headers: the wheel is the pure one"),
 ]
 
 PLANT = sorted(p.stem for p in (ROOT / "hil" / "models" / "plant").glob("*.py"))
