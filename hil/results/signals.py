@@ -3,7 +3,11 @@
 `trace/<MESSAGE>.csv` and `trace/<MESSAGE>.parquet`: one row per good frame with `t_ns`,
 `sent_here` and every signal of the message, typed from the DBC (hil.results.trace_schema: integers,
 booleans, enums by their DBC names); `trace/schema.json` holds units and value tables. Written as
-the run goes, in row groups, so a 30-minute stage never sits in memory. Crash-consistent: CSV rows
+the run goes, in row groups, so a 30-minute stage never sits in memory. A Parquet file keeps the
+description of every row group it holds in memory until it closes (~8 KB each), so a table goes on
+in `<MESSAGE>.part2.parquet`, `.part3` ... after PART_ROW_GROUPS groups (an hour of a 100 Hz
+message), and a slow message's row group closes after an hour of bus time: a 24-hour run stays
+flat in memory, and a run under an hour writes what it always did. Crash-consistent: CSV rows
 reach the disk whole (at least every second of bus time); a Parquet file is built as
 `.parquet.partial` and renamed when complete, so a killed run leaves readable CSVs and no
 half-written Parquet. A full or read-only disk is one ResultsError.
@@ -30,6 +34,8 @@ TRACE_DIR = "trace"
 SCHEMA_FILE = "schema.json"
 PARTIAL = ".partial"  # a file still being written (what a killed run leaves of a Parquet table)
 _FLUSH_ROWS = 20_000  # one Parquet row group
+PART_ROW_GROUPS = 18  # row groups per Parquet file (18 x 20,000 rows: an hour at 100 Hz)
+_GROUP_MAX_NS = 3_600_000_000_000  # a slow message's row group closes after an hour of bus time at most
 _CSV_EVERY_NS = 1_000_000_000  # CSV rows reach the disk at least this often (bus time)
 
 
@@ -43,6 +49,8 @@ class _Table:
     schema: Any
     group: ts.RowGroup = field(init=False)  # the next Parquet row group
     row: RowFn = field(init=False)  # a frame's cells and CSV fields
+    part: int = 1  # the Parquet file being written (1: <MESSAGE>.parquet)
+    groups_in_part: int = 0
 
     def __post_init__(self) -> None:
         self.group = ts.RowGroup()
@@ -50,7 +58,30 @@ class _Table:
 
     @property
     def parquet_path(self) -> Path:
-        return self.csv_file.path.with_suffix(".parquet")
+        return parquet_part(self.csv_file.path.parent, self.spec.name, self.part)
+
+
+def parquet_part(trace: Path, message: str, part: int) -> Path:
+    """`<MESSAGE>.parquet`, then `<MESSAGE>.part2.parquet`, ... (the rows in order)."""
+    return trace / (f"{message}.parquet" if part == 1 else f"{message}.part{part}.parquet")
+
+
+def parquet_parts(trace: Path, message: str) -> list[Path]:
+    """Every finished Parquet file of one table, in row order."""
+    parts: list[Path] = []
+    while (path := parquet_part(trace, message, len(parts) + 1)).exists():
+        parts.append(path)
+    return parts
+
+
+def _partial(path: Path) -> Path:
+    return path.with_name(path.name + PARTIAL)
+
+
+def _parquet_writer(path: Path, schema: Any) -> Any:
+    import pyarrow.parquet as pq  # noqa: PLC0415 - optional dependency, loaded with the first table
+
+    return pq.ParquetWriter(str(_partial(path)), schema, compression="zstd")
 
 
 def _unwritable(path: Path, exc: OSError) -> ResultsError:
@@ -85,6 +116,9 @@ class SignalTraceWriter:
             self._csv_due_ns = t_ns + _CSV_EVERY_NS
             for t in self._tables.values():
                 t.csv_file.flush()
+                # nor hold its Parquet rows for hours (a 1 Hz table fills a group in 5.5 h)
+                if t.group.t_ns and t_ns - t.group.t_ns[0] >= _GROUP_MAX_NS:
+                    self._flush(t)
 
     def _open(self, spec: MessageSpec) -> _Table:
         cols = ts.columns(spec)
@@ -95,11 +129,8 @@ class SignalTraceWriter:
             fh.flush()  # the header reaches the disk now: a CSV that exists is never empty
             parquet, schema = None, None
             if extras.available("parquet"):
-                import pyarrow.parquet as pq  # noqa: PLC0415 - optional dependency, loaded with the first table
-
                 schema = ts.arrow_schema(cols)
-                parquet = pq.ParquetWriter(str(self.dir / f"{spec.name}.parquet{PARTIAL}"), schema,
-                                           compression="zstd")
+                parquet = _parquet_writer(parquet_part(self.dir, spec.name, 1), schema)
             else:
                 extras.skipped("parquet", "Parquet traces")
         except OSError as exc:
@@ -126,9 +157,20 @@ class SignalTraceWriter:
             return
         table.group = ts.RowGroup()
         try:
+            if table.groups_in_part >= PART_ROW_GROUPS:  # only when a group is there to start the next
+                self._finish_parquet(table)
+                table.part += 1
+                table.groups_in_part = 0
+                table.parquet = _parquet_writer(table.parquet_path, table.schema)
             table.parquet.write_table(ts.arrow_batch(group, table.columns, table.schema))
+            table.groups_in_part += 1
         except OSError as exc:
             raise _unwritable(table.parquet_path, exc) from None
+
+    @staticmethod
+    def _finish_parquet(table: _Table) -> None:
+        table.parquet.close()
+        os.replace(_partial(table.parquet_path), table.parquet_path)  # a reader sees a whole file or none
 
     def close(self) -> None:
         """Flush and close every table, also on error paths; the first failure is raised once all are closed."""
@@ -143,7 +185,6 @@ class SignalTraceWriter:
             raise failure
 
     def _finish(self, table: _Table) -> None:
-        partial = table.parquet_path.with_name(table.parquet_path.name + PARTIAL)
         try:
             with contextlib.closing(table.csv_file):  # the CSV keeps its whole rows whatever the Parquet does
                 try:
@@ -152,12 +193,12 @@ class SignalTraceWriter:
                     if table.parquet is not None:
                         table.parquet.close()
         except OSError as exc:  # ResultsError included: no half-written Parquet is left behind
-            partial.unlink(missing_ok=True)
+            _partial(table.parquet_path).unlink(missing_ok=True)
             if isinstance(exc, ResultsError):
                 raise
             raise _unwritable(table.parquet_path, exc) from None
         if table.parquet is not None:
-            os.replace(partial, table.parquet_path)  # a reader sees a whole file or none
+            os.replace(_partial(table.parquet_path), table.parquet_path)  # a reader sees a whole file or none
 
 
 def read_signal(run_dir: Path, message: str, signal: str, *, max_points: int | None = None,
@@ -172,18 +213,21 @@ def read_signal(run_dir: Path, message: str, signal: str, *, max_points: int | N
     described = json.loads((trace / SCHEMA_FILE).read_text()) if (trace / SCHEMA_FILE).exists() else {}
     column = ts.from_description(described.get(message, {})).get(signal) or ts.Column(
         signal, ts.Kind.FLOAT, "", {}, 0.0, 0.0)  # a folder written before typed traces: plain numbers
-    if (trace / f"{message}.parquet").exists() and extras.available("parquet"):
+    parts = parquet_parts(trace, message)
+    if parts and extras.available("parquet"):
         import pyarrow as pa  # noqa: PLC0415 - optional dependency
         import pyarrow.parquet as pq  # noqa: PLC0415
 
         # batch by batch, keeping only the picked rows: reading a whole table at once costs pyarrow
         # tens of MB of buffers for a 30-minute stage
-        source = pq.ParquetFile(str(trace / f"{message}.parquet"), memory_map=True)
-        stride = _stride(source.metadata.num_rows, max_points)
+        sources = [pq.ParquetFile(str(part), memory_map=True) for part in parts]
+        stride = _stride(sum(source.metadata.num_rows for source in sources), max_points)
         times: list[int] = []
         values: list[float | None] = []
         first = 0  # index of the batch's first row in the table
-        for whole in source.iter_batches(columns=["t_ns", signal], batch_size=16_384, use_threads=False):
+        batches = (whole for source in sources
+                   for whole in source.iter_batches(columns=["t_ns", signal], batch_size=16_384, use_threads=False))
+        for whole in batches:
             rows = whole.num_rows
             # the table's rows 0, stride, 2 x stride, ... that fall in this batch
             batch = whole.take(pa.array(range(-first % stride, rows, stride), pa.int64())) if stride > 1 else whole
