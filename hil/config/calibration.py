@@ -13,7 +13,7 @@ from hil.models.driver import DriverCalibration
 from hil.models.engine import EngineCalibration
 from hil.models.handbrake import HhbCalibration
 from hil.models.hardware import HardwareCalibration
-from hil.models.tcu import TcuCalibration
+from hil.models.tcu_calibration import TcuCalibration
 from hil.models.vehicle import VehicleCalibration
 
 
