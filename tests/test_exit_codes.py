@@ -86,27 +86,34 @@ def _alive(pgid: int) -> bool:
     return True
 
 
+def _stop_while_running(argv: list[str], runs: Path, sig: signal.Signals) -> tuple[int, str]:
+    """Start a command in its own process group, send `sig` once a run is writing its CAN log,
+    and return its exit code and output; fails if any process of its group outlives it."""
+    proc = subprocess.Popen(argv, cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        while not list(runs.glob("*/*/can.log")) and time.monotonic() < deadline:
+            time.sleep(0.1)  # the workers are running
+        proc.send_signal(sig)
+        output, _ = proc.communicate(timeout=60)
+        deadline = time.monotonic() + 10
+        while _alive(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(proc.pid), f"a worker outlived {argv[3]}"
+        return proc.returncode, output
+    finally:
+        if _alive(proc.pid):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_regress_stopped_by_a_signal_exits_with_its_code_and_leaves_no_worker(
         tmp_path: Path, sig: signal.Signals, code: int) -> None:
     argv = [sys.executable, "-m", "hil.cli", "regress", "--calibration", str(ROOT / "calibrations" / "road.toml"),
             "--suite", str(ROOT / "stages" / "long_mixed.yaml"), "--jobs", "2", "--out", str(tmp_path / "r")]
-    proc = subprocess.Popen(argv, cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while not list((tmp_path / "r").glob("*/*/can.log")) and time.monotonic() < deadline:
-            time.sleep(0.1)  # the workers are running
-        proc.send_signal(sig)
-        output, _ = proc.communicate(timeout=60)
-        assert proc.returncode == code, output
-        deadline = time.monotonic() + 10
-        while _alive(proc.pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not _alive(proc.pid), "a worker outlived hil regress"
-    finally:
-        if _alive(proc.pid):
-            os.killpg(proc.pid, signal.SIGKILL)
+    returncode, output = _stop_while_running(argv, tmp_path / "r", sig)
+    assert returncode == code, output
 
 
 def test_sweep_stopped_by_sigterm_exits_143_and_leaves_no_dask_worker(tmp_path: Path) -> None:
@@ -114,19 +121,5 @@ def test_sweep_stopped_by_sigterm_exits_143_and_leaves_no_dask_worker(tmp_path: 
     sweep = sweep_file(tmp_path, {"tcu.shift.power_on_up.inertia_bar": [5.0, 6.0, 8.0, 9.0]}, duration_s=None)
     argv = [sys.executable, "-m", "hil.cli", "sweep", str(sweep), "--workers", "2", "--no-dashboard",
             "--out", str(tmp_path / "s")]
-    proc = subprocess.Popen(argv, cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.monotonic() + 90
-        while not list((tmp_path / "s" / "runs").glob("*/*/can.log")) and time.monotonic() < deadline:
-            time.sleep(0.1)  # the workers are running
-        proc.send_signal(signal.SIGTERM)
-        output, _ = proc.communicate(timeout=60)
-        assert proc.returncode == 143, output
-        deadline = time.monotonic() + 10
-        while _alive(proc.pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not _alive(proc.pid), "a Dask worker outlived hil sweep"
-    finally:
-        if _alive(proc.pid):
-            os.killpg(proc.pid, signal.SIGKILL)
+    returncode, output = _stop_while_running(argv, tmp_path / "s" / "runs", signal.SIGTERM)
+    assert returncode == 143, output

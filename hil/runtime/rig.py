@@ -394,8 +394,6 @@ class Rig:
         return run_info(self.prepared, self.calibration, self.session, outcome)
 
     def _close_bus(self) -> None:
-        if self._closed:
-            return
+        if not self._closed and self._given_bus is None and self._bus is not None:
+            self._bus.shutdown()  # a bus given to the rig belongs to the caller
         self._closed = True
-        if self._given_bus is None and self._bus is not None:
-            self._bus.shutdown()
