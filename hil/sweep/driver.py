@@ -31,16 +31,16 @@ def execute(client: Client, planned: list[Planned], out: Path, console: Console)
     """Run what is not already recorded; write each record as its run completes."""
     wall0 = time.perf_counter()
     records: dict[str, Record] = {}
-    todo: list[Planned] = []
+    to_run: list[Planned] = []
     for p in planned:
         found = finished(p)
         if found is None:
-            todo.append(p)
+            to_run.append(p)
         else:
             records[p.spec.key] = found
-    console.print(f"sweep: {len(planned)} run(s): {len(todo)} to run, {len(records)} already done")
-    by_key = {p.spec.key: p for p in todo}
-    futures = [client.submit(run_one, p.spec, key=p.spec.key) for p in todo]
+    console.print(f"sweep: {len(planned)} run(s): {len(to_run)} to run, {len(records)} already done")
+    by_key = {p.spec.key: p for p in to_run}
+    futures = [client.submit(run_one, p.spec, key=p.spec.key) for p in to_run]
     columns = (TextColumn("runs"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=False) as bar:
         task = bar.add_task("runs", total=len(futures))
@@ -53,7 +53,7 @@ def execute(client: Client, planned: list[Planned], out: Path, console: Console)
             bar.advance(task)
             if record.error is not None:
                 console.print(f"  {record.variant}/{record.stage}: error: {record.error}")
-    return Collected([records[p.spec.key] for p in planned], len(todo), len(planned) - len(todo),
+    return Collected([records[p.spec.key] for p in planned], len(to_run), len(planned) - len(to_run),
                      time.perf_counter() - wall0)
 
 
